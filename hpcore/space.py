@@ -1,0 +1,725 @@
+"""Search spaces: parameter types, conditions, and the one unit-cube encoding.
+
+Notation
+    P           number of parameters in a space
+    D           encoded dimensions: 1 per numeric or boolean parameter, k per k-way `Choice`
+                (one-hot), 0 per `Fixed`
+    u           (D,) or (m, D) point(s) in the unit cube [0, 1]^D
+    params      dict name -> value of the *active* parameters of one configuration
+
+Every model-based strategy sees configurations only through `Space.encode`, `Space.decode`
+and `Space.snap`, so the treatment of log scales, steps, integers, one-hot choices and
+inactive conditional parameters lives here and nowhere else:
+
+- log parameters are encoded in log space;
+- discrete numeric parameters (`Int`, `Float` with `step`) get equal-width cells: the
+  encoded interval is padded by half a step at both ends and decoding rounds to the grid;
+- `Choice` is one-hot (never an ordinal number), decoded by argmax;
+- an inactive conditional parameter is encoded as the constant `INACTIVE` in all its
+  dimensions, never as an imputed default.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "Parameter",
+    "Float",
+    "Int",
+    "Choice",
+    "Bool",
+    "Fixed",
+    "Space",
+    "INACTIVE",
+    "GRID_LIMIT",
+]
+
+#: Encoded value of every dimension of an inactive parameter.
+INACTIVE = 0.5
+#: Largest grid `Space.grid` will enumerate.
+GRID_LIMIT = 1_000_000
+
+_PRIMITIVES = (str, int, float, bool, type(None))
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, (bool, np.bool_))
+
+
+class Parameter:
+    """Base class of one dimension of a search space.
+
+    `condition` maps parent parameter names to the parent values for which this parameter
+    is active (all parents must match). Validation is done by `Space`, which knows the name.
+    """
+
+    kind: str = ""
+    n_dims: int = 1
+
+    def __init__(self, condition: Mapping[str, Any] | None = None) -> None:
+        self.condition: dict[str, tuple] = {}
+        if condition is not None:
+            if not isinstance(condition, Mapping):
+                raise ValueError(f"condition must be a dict {{parent: [values]}}, got {condition!r}")
+            for parent, values in condition.items():
+                if isinstance(values, (list, tuple, set, frozenset)):
+                    self.condition[parent] = tuple(values)
+                else:
+                    self.condition[parent] = (values,)
+
+    # -- implemented by subclasses ------------------------------------------------------------
+    def _check(self, name: str) -> None:
+        raise NotImplementedError
+
+    def contains(self, value: Any) -> bool:
+        """True when `value` is a configuration value this parameter can take."""
+        raise NotImplementedError
+
+    def normalize(self, value: Any) -> Any:
+        """The canonical Python value for `value` (int for `Int`, float for `Float`...)."""
+        return value
+
+    def encode_values(self, values: np.ndarray) -> np.ndarray:
+        """Values (m,) -> unit-cube block (m, n_dims)."""
+        raise NotImplementedError
+
+    def decode_values(self, u: np.ndarray) -> np.ndarray:
+        """Unit-cube block (m, n_dims) -> values (m,) (numeric dtype or object)."""
+        raise NotImplementedError
+
+    def grid_values(self, grid_points: int | None) -> list:
+        raise NotImplementedError
+
+    @property
+    def size(self) -> float:
+        """Number of distinct values (`math.inf` for continuous parameters)."""
+        raise NotImplementedError
+
+    def _args(self) -> dict:
+        raise NotImplementedError
+
+    # -- shared ----------------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        d = {"type": self.kind, **self._args()}
+        if self.condition:
+            d["condition"] = {k: list(v) for k, v in self.condition.items()}
+        return d
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Parameter) and self.to_dict() == other.to_dict()
+
+    def __hash__(self) -> int:
+        return hash(repr(self))
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self._args().items())
+        cond = f", condition={ {k: list(v) for k, v in self.condition.items()} }" if self.condition else ""
+        return f"{type(self).__name__}({args}{cond})"
+
+
+class _Numeric(Parameter):
+    """Shared maths of `Float` and `Int`: an interval, optionally log-scaled and stepped."""
+
+    def __init__(self, low: Any, high: Any, log: bool, step: Any, condition: Mapping | None) -> None:
+        super().__init__(condition)
+        self.low = low
+        self.high = high
+        self.log = bool(log)
+        self.step = step
+
+    def _check(self, name: str) -> None:
+        for arg in ("low", "high"):
+            v = getattr(self, arg)
+            if not _is_number(v) or not math.isfinite(v):
+                raise ValueError(f"parameter {name!r}: {arg} must be a finite number, got {v!r}")
+        if self.low >= self.high:
+            raise ValueError(
+                f"parameter {name!r}: low must be < high, got low={self.low!r}, high={self.high!r}"
+                " (use Fixed for a single value)"
+            )
+        if self.log and self.low <= 0:
+            raise ValueError(f"parameter {name!r}: log=True needs low > 0, got low={self.low!r}")
+        if self.step is not None:
+            if not _is_number(self.step) or not math.isfinite(self.step) or self.step <= 0:
+                raise ValueError(f"parameter {name!r}: step must be a positive number, got {self.step!r}")
+            if self.step > self.high - self.low:
+                raise ValueError(
+                    f"parameter {name!r}: step={self.step!r} is larger than high - low = {self.high - self.low!r}"
+                )
+        self._prepare()
+
+    def _prepare(self) -> None:
+        # Grid values (discrete case) and the padded interval in transformed (log or linear) space.
+        self._discrete = self.step is not None
+        t = np.log if self.log else (lambda x: x)
+        if self._discrete:
+            k = int(math.floor((self.high - self.low) / self.step + 1e-9))
+            self._grid = self.low + self.step * np.arange(k + 1, dtype=float)
+            lo, hi = float(self._grid[0]), float(self._grid[-1])
+            if len(self._grid) == 1:
+                self._t_lo, self._t_hi = float(t(lo)) - 0.5, float(t(lo)) + 0.5
+            else:
+                # Half a cell of padding (measured in transformed space) gives every grid value
+                # an equally wide cell, so uniform u gives uniform values on linear scales.
+                self._t_lo = float(t(lo) - 0.5 * (t(float(self._grid[1])) - t(lo)))
+                self._t_hi = float(t(hi) + 0.5 * (t(hi) - t(float(self._grid[-2]))))
+        else:
+            self._grid = None
+            self._t_lo, self._t_hi = float(t(float(self.low))), float(t(float(self.high)))
+
+    def _transform(self, x: np.ndarray) -> np.ndarray:
+        return np.log(x) if self.log else x
+
+    def _untransform(self, t: np.ndarray) -> np.ndarray:
+        return np.exp(t) if self.log else t
+
+    def contains(self, value: Any) -> bool:
+        if not _is_number(value) or not math.isfinite(value):
+            return False
+        if self._grid is not None:
+            idx = np.abs(self._grid - value).argmin()
+            return bool(abs(self._grid[idx] - value) <= 1e-9 * max(1.0, abs(value)))
+        return self.low <= value <= self.high
+
+    def encode_values(self, values: np.ndarray) -> np.ndarray:
+        x = np.asarray(values, dtype=float)
+        u = (self._transform(x) - self._t_lo) / (self._t_hi - self._t_lo)
+        return u.reshape(-1, 1)
+
+    def _decode_float(self, u: np.ndarray) -> np.ndarray:
+        u = np.clip(np.asarray(u, dtype=float).reshape(-1), 0.0, 1.0)
+        x = self._untransform(self._t_lo + u * (self._t_hi - self._t_lo))
+        if self._grid is None:
+            return np.clip(x, self.low, self.high)
+        idx = np.rint((x - self._grid[0]) / self.step).astype(np.int64)
+        return self._grid[np.clip(idx, 0, len(self._grid) - 1)]
+
+    def grid_values(self, grid_points: int | None) -> list:
+        if self._grid is not None:
+            return [self.normalize(v) for v in self._grid]
+        if grid_points is None:
+            raise ValueError("needs step= or the grid strategy's grid_points= to be gridded")
+        if grid_points < 2:
+            return [self.normalize(self.low)]
+        pts = np.linspace(self._t_lo, self._t_hi, int(grid_points))
+        return [self.normalize(v) for v in self._untransform(pts)]
+
+    @property
+    def size(self) -> float:
+        return float(len(self._grid)) if self._grid is not None else math.inf
+
+
+class Float(_Numeric):
+    """A real-valued parameter on [low, high]; `log=True` samples and models it on a log scale;
+    `step` makes it discrete (values low, low+step, ... <= high)."""
+
+    kind = "float"
+
+    def __init__(
+        self,
+        low: float,
+        high: float,
+        log: bool = False,
+        step: float | None = None,
+        condition: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(low, high, log, step, condition)
+
+    def normalize(self, value: Any) -> float:
+        return float(value)
+
+    def decode_values(self, u: np.ndarray) -> np.ndarray:
+        return self._decode_float(u)
+
+    def _args(self) -> dict:
+        d: dict = {"low": self.low, "high": self.high}
+        if self.log:
+            d["log"] = True
+        if self.step is not None:
+            d["step"] = self.step
+        return d
+
+
+class Int(_Numeric):
+    """An integer parameter on [low, high] with `step` (default 1); `log=True` for a log scale."""
+
+    kind = "int"
+
+    def __init__(
+        self,
+        low: int,
+        high: int,
+        step: int = 1,
+        log: bool = False,
+        condition: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(low, high, log, step, condition)
+
+    def _check(self, name: str) -> None:
+        for arg in ("low", "high", "step"):
+            v = getattr(self, arg)
+            if not _is_number(v) or float(v) != int(v):
+                raise ValueError(f"parameter {name!r}: Int needs an integer {arg}, got {v!r}")
+        self.low, self.high, self.step = int(self.low), int(self.high), int(self.step)
+        super()._check(name)
+
+    def contains(self, value: Any) -> bool:
+        return _is_number(value) and float(value) == int(value) and super().contains(value)
+
+    def normalize(self, value: Any) -> int:
+        return int(round(float(value)))
+
+    def decode_values(self, u: np.ndarray) -> np.ndarray:
+        return np.rint(self._decode_float(u)).astype(np.int64)
+
+    def _args(self) -> dict:
+        d: dict = {"low": self.low, "high": self.high}
+        if self.step != 1:
+            d["step"] = self.step
+        if self.log:
+            d["log"] = True
+        return d
+
+
+class Choice(Parameter):
+    """An unordered categorical parameter, one-hot encoded. Values are str/int/float/bool/None."""
+
+    kind = "choice"
+
+    def __init__(self, values: Sequence[Any], condition: Mapping[str, Any] | None = None) -> None:
+        super().__init__(condition)
+        self.values = list(values) if isinstance(values, (list, tuple)) else values
+
+    @property
+    def n_dims(self) -> int:  # type: ignore[override]
+        return len(self.values)
+
+    def _check(self, name: str) -> None:
+        if not isinstance(self.values, list):
+            raise ValueError(f"parameter {name!r}: Choice needs a list of values, got {self.values!r}")
+        if not self.values:
+            raise ValueError(f"parameter {name!r}: Choice needs at least one value")
+        for v in self.values:
+            if not isinstance(v, _PRIMITIVES) or (isinstance(v, float) and not math.isfinite(v)):
+                raise ValueError(
+                    f"parameter {name!r}: choice values must be str, int, float, bool or None, got {v!r}"
+                )
+        keys = [self._key(v) for v in self.values]
+        if len(set(keys)) != len(keys):
+            raise ValueError(f"parameter {name!r}: duplicate values in {self.values!r}")
+        self._index = {k: i for i, k in enumerate(keys)}
+        self._object_values = np.empty(len(self.values), dtype=object)
+        self._object_values[:] = self.values
+
+    @staticmethod
+    def _key(v: Any) -> tuple:
+        # True == 1 in Python; keep booleans and numbers apart.
+        return (type(v) is bool, v)
+
+    def index(self, value: Any) -> int:
+        return self._index[self._key(value)]
+
+    def contains(self, value: Any) -> bool:
+        try:
+            return self._key(value) in self._index
+        except TypeError:
+            return False
+
+    def normalize(self, value: Any) -> Any:
+        return self.values[self.index(value)]
+
+    def encode_values(self, values: np.ndarray) -> np.ndarray:
+        idx = np.fromiter((self.index(v) for v in values), dtype=np.int64, count=len(values))
+        out = np.zeros((len(values), self.n_dims))
+        out[np.arange(len(values)), idx] = 1.0
+        return out
+
+    def decode_values(self, u: np.ndarray) -> np.ndarray:
+        return self._object_values[np.asarray(u).reshape(-1, self.n_dims).argmax(axis=1)]
+
+    def grid_values(self, grid_points: int | None) -> list:
+        return list(self.values)
+
+    @property
+    def size(self) -> float:
+        return float(len(self.values))
+
+    def _args(self) -> dict:
+        return {"values": list(self.values)}
+
+
+class Bool(Parameter):
+    """A boolean parameter (one encoded dimension: False below 0.5, True above)."""
+
+    kind = "bool"
+
+    def _check(self, name: str) -> None:
+        pass
+
+    def contains(self, value: Any) -> bool:
+        return isinstance(value, (bool, np.bool_))
+
+    def normalize(self, value: Any) -> bool:
+        return bool(value)
+
+    def encode_values(self, values: np.ndarray) -> np.ndarray:
+        return np.array([0.25 if not v else 0.75 for v in values], dtype=float).reshape(-1, 1)
+
+    def decode_values(self, u: np.ndarray) -> np.ndarray:
+        return np.asarray(u, dtype=float).reshape(-1) >= 0.5
+
+    def grid_values(self, grid_points: int | None) -> list:
+        return [False, True]
+
+    @property
+    def size(self) -> float:
+        return 2.0
+
+    def _args(self) -> dict:
+        return {}
+
+
+class Fixed(Parameter):
+    """A constant: always present (when active) with the same value; no encoded dimension."""
+
+    kind = "fixed"
+    n_dims = 0
+
+    def __init__(self, value: Any, condition: Mapping[str, Any] | None = None) -> None:
+        super().__init__(condition)
+        self.value = value
+
+    def _check(self, name: str) -> None:
+        if not isinstance(self.value, _PRIMITIVES):
+            raise ValueError(f"parameter {name!r}: Fixed value must be str, int, float, bool or None")
+
+    def contains(self, value: Any) -> bool:
+        return value == self.value and type(value) is type(self.value)
+
+    def encode_values(self, values: np.ndarray) -> np.ndarray:
+        return np.zeros((len(values), 0))
+
+    def decode_values(self, u: np.ndarray) -> np.ndarray:
+        out = np.empty(np.asarray(u).shape[0], dtype=object)
+        out[:] = [self.value] * len(out)
+        return out
+
+    def grid_values(self, grid_points: int | None) -> list:
+        return [self.value]
+
+    @property
+    def size(self) -> float:
+        return 1.0
+
+    def _args(self) -> dict:
+        return {"value": self.value}
+
+
+_KINDS: dict[str, type[Parameter]] = {c.kind: c for c in (Float, Int, Choice, Bool, Fixed)}
+
+
+def parameter_from_dict(d: Mapping[str, Any]) -> Parameter:
+    """Inverse of `Parameter.to_dict`."""
+    d = dict(d)
+    kind = d.pop("type")
+    if kind not in _KINDS:
+        raise ValueError(f"unknown parameter type {kind!r}; known: {sorted(_KINDS)}")
+    return _KINDS[kind](**d)
+
+
+class Space(Mapping):
+    """An ordered mapping name -> `Parameter`, validated, with conditions resolved.
+
+    Raises `ValueError` naming the parameter for any invalid definition: bad bounds, log with
+    low <= 0, an empty choice, a condition on an unknown parameter or an impossible value,
+    or conditions that form a cycle.
+    """
+
+    def __init__(self, params: Mapping[str, Parameter] | None = None) -> None:
+        params = dict(params or {})
+        for name, p in params.items():
+            if not isinstance(name, str) or not name:
+                raise ValueError(f"parameter names must be non-empty strings, got {name!r}")
+            if not isinstance(p, Parameter):
+                raise ValueError(
+                    f"parameter {name!r}: expected Float, Int, Choice, Bool or Fixed, got {p!r}"
+                )
+            p._check(name)
+        for name, p in params.items():
+            for parent, values in p.condition.items():
+                if parent == name:
+                    raise ValueError(f"parameter {name!r}: condition refers to itself")
+                if parent not in params:
+                    raise ValueError(f"parameter {name!r}: condition names unknown parameter {parent!r}")
+                if not values:
+                    raise ValueError(f"parameter {name!r}: condition on {parent!r} lists no values")
+                for v in values:
+                    if not params[parent].contains(v):
+                        raise ValueError(
+                            f"parameter {name!r}: condition value {v!r} is not a possible value of {parent!r}"
+                        )
+        self._params = params
+        self._order = self._topological_order()
+        offsets = np.cumsum([0] + [params[n].n_dims for n in self._order])
+        self._slices = {n: slice(int(offsets[i]), int(offsets[i + 1])) for i, n in enumerate(self._order)}
+        self._dims = int(offsets[-1])
+
+    def _topological_order(self) -> list[str]:
+        order: list[str] = []
+        state: dict[str, int] = {}  # 1 = visiting, 2 = done
+
+        def visit(name: str, path: list[str]) -> None:
+            if state.get(name) == 2:
+                return
+            if state.get(name) == 1:
+                cycle = " -> ".join(path[path.index(name):] + [name])
+                raise ValueError(f"parameter {name!r}: conditions form a cycle ({cycle})")
+            state[name] = 1
+            for parent in self._params[name].condition:
+                visit(parent, path + [name])
+            state[name] = 2
+            order.append(name)
+
+        for name in self._params:
+            visit(name, [])
+        return order
+
+    # -- mapping protocol ---------------------------------------------------------------------
+    def __getitem__(self, name: str) -> Parameter:
+        return self._params[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._params)
+
+    def __len__(self) -> int:
+        return len(self._params)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Space) and self.to_dict() == other.to_dict()
+
+    def __hash__(self) -> int:
+        return hash(repr(self.to_dict()))
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{n!r}: {p!r}" for n, p in self._params.items())
+        return f"Space({{{inner}}})"
+
+    # -- structure ------------------------------------------------------------------------------
+    @property
+    def order(self) -> list[str]:
+        """Names in an order where every parent comes before its children."""
+        return list(self._order)
+
+    @property
+    def dims(self) -> int:
+        """D, the number of encoded (unit-cube) dimensions."""
+        return self._dims
+
+    def slice(self, name: str) -> slice:
+        """The columns of `name` in the encoding."""
+        return self._slices[name]
+
+    def is_active(self, name: str, params: Mapping[str, Any]) -> bool:
+        """Whether `name` is active given the (already resolved) values of its parents."""
+        for parent, values in self._params[name].condition.items():
+            if parent not in params:
+                return False
+            if not any(_same(params[parent], v) for v in values):
+                return False
+        return True
+
+    def extend(self, params: Mapping[str, Parameter]) -> Space:
+        """A new space with `params` added (define-by-run growth); existing names must not change."""
+        for name, p in params.items():
+            if name in self._params and self._params[name] != p:
+                raise ValueError(
+                    f"parameter {name!r}: already defined as {self._params[name]!r}, cannot redefine as {p!r}"
+                )
+        return Space({**self._params, **params})
+
+    @property
+    def size(self) -> float:
+        """Number of distinct configurations, respecting conditions (`math.inf` if continuous)."""
+        if any(math.isinf(p.size) for p in self._params.values()):
+            return math.inf
+        if all(not p.condition for p in self._params.values()):
+            return float(math.prod(p.size for p in self._params.values()))
+        return float(sum(1 for _ in self._iter_grid(None, limit=GRID_LIMIT)))
+
+    # -- validation ------------------------------------------------------------------------------
+    def validate(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """Check a user-given configuration; returns it canonicalised, in space order, with
+        `Fixed` values filled in and inactive parameters dropped. Raises `ValueError` naming the
+        parameter when a value is missing, unknown or out of range."""
+        if not isinstance(params, Mapping):
+            raise ValueError(f"a configuration must be a dict, got {type(params).__name__}")
+        unknown = set(params) - set(self._params)
+        if unknown:
+            raise ValueError(f"unknown parameter(s) {sorted(unknown)}; the space has {list(self._params)}")
+        out: dict[str, Any] = {}
+        for name in self._order:
+            if not self.is_active(name, out):
+                continue
+            p = self._params[name]
+            if name not in params:
+                if isinstance(p, Fixed):
+                    out[name] = p.value
+                    continue
+                raise ValueError(f"parameter {name!r} is missing from the configuration")
+            if not p.contains(params[name]):
+                raise ValueError(f"parameter {name!r}: value {params[name]!r} is outside {p!r}")
+            out[name] = p.normalize(params[name])
+        return {n: out[n] for n in self._params if n in out}
+
+    def key(self, params: Mapping[str, Any]) -> tuple:
+        """A hashable identity of a configuration (used to avoid duplicates)."""
+        return tuple((n, type(params[n]) is bool, params[n]) for n in self._params if n in params)
+
+    # -- the encoding --------------------------------------------------------------------------
+    def encode(self, params: Mapping[str, Any]) -> np.ndarray:
+        """One configuration -> u: (D,). Absent (inactive or unknown) parameters -> INACTIVE."""
+        return self.encode_many([params])[0]
+
+    def encode_many(self, configs: Sequence[Mapping[str, Any]]) -> np.ndarray:
+        """Configurations -> U: (n, D) in [0, 1] (discrete values land on cell centres)."""
+        U = np.full((len(configs), self._dims), INACTIVE)
+        for name in self._order:
+            p = self._params[name]
+            if p.n_dims == 0:
+                continue
+            rows = [i for i, c in enumerate(configs) if name in c]
+            if rows:
+                U[rows, self._slices[name]] = p.encode_values([configs[i][name] for i in rows])
+        return U
+
+    def _decode_columns(self, U: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        """Vectorised decode: values (m,) and active mask (m,) per parameter."""
+        U = np.atleast_2d(np.asarray(U, dtype=float))
+        if U.shape[1] != self._dims:
+            raise ValueError(f"expected points with {self._dims} encoded dimensions, got shape {U.shape}")
+        values: dict[str, np.ndarray] = {}
+        active: dict[str, np.ndarray] = {}
+        for name in self._order:
+            p = self._params[name]
+            values[name] = p.decode_values(U[:, self._slices[name]])
+            mask = np.ones(len(U), dtype=bool)
+            for parent, allowed in p.condition.items():
+                pv = values[parent]
+                hit = np.zeros(len(U), dtype=bool)
+                for v in allowed:
+                    hit |= np.fromiter((_same(x, v) for x in pv), dtype=bool, count=len(pv))
+                mask &= active[parent] & hit
+            active[name] = mask
+        return values, active
+
+    def decode(self, u: np.ndarray) -> dict[str, Any]:
+        """u: (D,) -> configuration (inactive parameters absent)."""
+        return self.decode_many(np.asarray(u).reshape(1, -1))[0]
+
+    def decode_many(self, U: np.ndarray) -> list[dict[str, Any]]:
+        """U: (m, D) -> m configurations."""
+        values, active = self._decode_columns(U)
+        out = []
+        for i in range(len(np.atleast_2d(U))):
+            out.append(
+                {n: self._params[n].normalize(values[n][i]) for n in self._params if active[n][i]}
+            )
+        return out
+
+    def snap(self, U: np.ndarray) -> np.ndarray:
+        """Project U: (m, D) onto encodable configurations: integers and steps rounded,
+        one-hot made exact, inactive dimensions set to INACTIVE. Equals encode(decode(U)),
+        vectorised, so a model sees exactly the values the objective will see."""
+        values, active = self._decode_columns(U)
+        out = np.full((len(values[self._order[0]]) if self._order else 0, self._dims), INACTIVE)
+        for name in self._order:
+            p = self._params[name]
+            if p.n_dims == 0:
+                continue
+            rows = active[name]
+            if rows.any():
+                out[rows, self._slices[name]] = p.encode_values(values[name][rows])
+        return out
+
+    def sample(self, rng: np.random.Generator, n: int | None = None) -> dict[str, Any] | list[dict[str, Any]]:
+        """Uniform (log-uniform for log parameters) random configuration(s)."""
+        if n is None:
+            return self.decode(rng.random(self._dims))
+        return self.decode_many(rng.random((n, self._dims)))
+
+    # -- grids -------------------------------------------------------------------------------------
+    def _iter_grid(self, grid_points: int | None, limit: int) -> Iterator[dict[str, Any]]:
+        axes = {}
+        for name, p in self._params.items():
+            try:
+                axes[name] = p.grid_values(grid_points)
+            except ValueError as e:
+                raise ValueError(f"parameter {name!r}: {e}") from None
+        count = 0
+
+        def rec(i: int, partial: dict[str, Any]) -> Iterator[dict[str, Any]]:
+            nonlocal count
+            if i == len(self._order):
+                count += 1
+                if count > limit:
+                    raise ValueError(f"the grid has more than {limit:,} points; add steps or fewer grid_points")
+                yield {n: partial[n] for n in self._params if n in partial}
+                return
+            name = self._order[i]
+            if not self.is_active(name, partial):
+                yield from rec(i + 1, partial)
+                return
+            for v in axes[name]:
+                partial[name] = v
+                yield from rec(i + 1, partial)
+            del partial[name]
+
+        if not self._params:
+            return iter([{}])
+        if all(not p.condition for p in self._params.values()):
+            names = self._order
+            total = math.prod(len(axes[n]) for n in names)
+            if total > limit:
+                raise ValueError(f"the grid has {total:,} points (limit {limit:,}); add steps or fewer grid_points")
+            return (
+                {n: dict(zip(names, combo))[n] for n in self._params}
+                for combo in itertools.product(*(axes[n] for n in names))
+            )
+        return rec(0, {})
+
+    def grid(self, grid_points: int | None = None) -> list[dict[str, Any]]:
+        """All configurations of the Cartesian grid, respecting conditions (no two points differ
+        only in inactive parameters). Continuous floats need `grid_points`."""
+        return list(self._iter_grid(grid_points, GRID_LIMIT))
+
+    # -- (de)serialisation ----------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, dict]:
+        return {n: p.to_dict() for n, p in self._params.items()}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Mapping[str, Any]]) -> Space:
+        return cls({n: parameter_from_dict(pd) for n, pd in d.items()})
+
+    def diff(self, other: Space) -> list[str]:
+        """Human-readable differences from `self` to `other` (empty when equal)."""
+        lines = []
+        for n in self._params:
+            if n not in other:
+                lines.append(f"- {n}: {self._params[n]!r}")
+            elif self._params[n] != other[n]:
+                lines.append(f"~ {n}: {self._params[n]!r} -> {other[n]!r}")
+        for n in other:
+            if n not in self._params:
+                lines.append(f"+ {n}: {other[n]!r}")
+        return lines
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equality that keeps booleans apart from the numbers 0 and 1."""
+    return isinstance(a, (bool, np.bool_)) == isinstance(b, (bool, np.bool_)) and a == b

@@ -1,0 +1,7 @@
+"""Storage back ends: in memory (default) and SQLite, behind `Storage`."""
+
+from hpcore.storage.base import NumberTaken, Storage, StudyRecord, open_storage
+from hpcore.storage.memory import MemoryStorage
+from hpcore.storage.sqlite import SQLiteStorage
+
+__all__ = ["Storage", "StudyRecord", "NumberTaken", "MemoryStorage", "SQLiteStorage", "open_storage"]

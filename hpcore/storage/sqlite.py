@@ -1,0 +1,286 @@
+"""SQLite storage (stdlib `sqlite3`): one file holds many studies; safe for several processes.
+
+Concurrency: WAL journal (readers never block the writer), a busy timeout plus retries with
+backoff for "database is locked", and every write in a `BEGIN IMMEDIATE` transaction. Trial
+numbers are handed out inside that transaction, so two processes never get the same number.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+
+from hpcore.storage.base import TRIAL_FIELDS, NumberTaken, Storage, StudyRecord
+from hpcore.trial import Trial, TrialState
+
+__all__ = ["SQLiteStorage"]
+
+T = TypeVar("T")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS studies (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL UNIQUE,
+    direction TEXT NOT NULL,
+    space TEXT NOT NULL,
+    strategy TEXT NOT NULL,
+    seed INTEGER NOT NULL,
+    created_at REAL NOT NULL,
+    attrs TEXT NOT NULL DEFAULT '{}',
+    version INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS trials (
+    study_id INTEGER NOT NULL REFERENCES studies(id),
+    number INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    params TEXT NOT NULL,
+    value REAL,
+    budget TEXT,
+    previous_budget TEXT,
+    config_id INTEGER,
+    created_at REAL,
+    started_at REAL,
+    finished_at REAL,
+    error TEXT,
+    user_attrs TEXT NOT NULL DEFAULT '{}',
+    meta TEXT NOT NULL DEFAULT '{}',
+    owner TEXT,
+    version INTEGER NOT NULL,
+    PRIMARY KEY (study_id, number)
+);
+CREATE INDEX IF NOT EXISTS trials_by_version ON trials (study_id, version);
+CREATE INDEX IF NOT EXISTS trials_by_state ON trials (study_id, state);
+"""
+
+_COLUMNS = ("number", "state", "params", "value", "budget", "previous_budget", "config_id", "created_at",
+            "started_at", "finished_at", "error", "user_attrs", "meta")
+_JSON_FIELDS = frozenset({"params", "budget", "previous_budget", "user_attrs", "meta"})
+
+
+def _default(o: Any) -> Any:
+    if isinstance(o, np.generic):
+        return o.item()
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    raise TypeError(f"{type(o).__name__} is not JSON serialisable")
+
+
+def _dumps(o: Any) -> str:
+    return json.dumps(o, default=_default, allow_nan=True)
+
+
+def _to_column(name: str, value: Any) -> Any:
+    if name in _JSON_FIELDS:
+        return None if value is None and name in ("budget", "previous_budget") else _dumps(value)
+    if name == "state":
+        return TrialState(value).value
+    return value
+
+
+class SQLiteStorage(Storage):
+    """Studies and trials in one SQLite file (created with its folders if missing)."""
+
+    def __init__(self, path: str | Path, timeout: float = 60.0) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._timeout = timeout
+        self._lock = threading.RLock()
+        self._conn = sqlite3.connect(str(self.path), timeout=timeout, isolation_level=None,
+                                     check_same_thread=False)
+        self._retry(self._init_db)
+
+    def _init_db(self) -> None:
+        self._conn.execute(f"PRAGMA busy_timeout = {int(self._timeout * 1000)}")
+        mode = self._conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if mode.lower() != "wal":
+            raise sqlite3.OperationalError(f"could not switch {self.path} to WAL (got {mode})")
+        self._conn.execute("PRAGMA synchronous = NORMAL")
+        with self._write() as c:
+            for stmt in filter(None, (s.strip() for s in _SCHEMA.split(";"))):
+                c.execute(stmt)
+
+    # -- transactions ---------------------------------------------------------------------------
+    def _retry(self, fn: Callable[[], T]) -> T:
+        """Run `fn`, retrying with jittered backoff while the database is locked or busy."""
+        deadline = time.monotonic() + self._timeout
+        delay = 0.005
+        while True:
+            try:
+                with self._lock:
+                    return fn()
+            except sqlite3.OperationalError as e:
+                msg = str(e).lower()
+                if ("locked" not in msg and "busy" not in msg) or time.monotonic() > deadline:
+                    raise
+                time.sleep(delay * (0.5 + random.random()))
+                delay = min(delay * 2, 0.5)
+
+    class _Txn:
+        def __init__(self, conn: sqlite3.Connection) -> None:
+            self.conn = conn
+
+        def __enter__(self) -> sqlite3.Connection:
+            self.conn.execute("BEGIN IMMEDIATE")
+            return self.conn
+
+        def __exit__(self, exc_type: Any, *_: Any) -> None:
+            self.conn.execute("COMMIT" if exc_type is None else "ROLLBACK")
+
+    def _write(self) -> _Txn:
+        return self._Txn(self._conn)
+
+    @staticmethod
+    def _bump(c: sqlite3.Connection, study_id: int) -> int:
+        c.execute("UPDATE studies SET version = version + 1 WHERE id = ?", (study_id,))
+        return c.execute("SELECT version FROM studies WHERE id = ?", (study_id,)).fetchone()[0]
+
+    # -- studies -------------------------------------------------------------------------------------
+    def _study_from_row(self, row: tuple) -> StudyRecord:
+        sid, name, direction, space, strategy, seed, created_at, attrs, n = row
+        return StudyRecord(sid, name, direction, json.loads(space), json.loads(strategy), seed, created_at,
+                           json.loads(attrs), n)
+
+    _STUDY_SELECT = ("SELECT s.id, s.name, s.direction, s.space, s.strategy, s.seed, s.created_at, s.attrs, "
+                     "(SELECT COUNT(*) FROM trials t WHERE t.study_id = s.id) FROM studies s")
+
+    def get_study(self, name: str) -> StudyRecord | None:
+        row = self._retry(lambda: self._conn.execute(self._STUDY_SELECT + " WHERE s.name = ?", (name,)).fetchone())
+        return None if row is None else self._study_from_row(row)
+
+    def create_study(self, name: str, *, direction: str, space: Mapping, strategy: Mapping, seed: int,
+                     created_at: float) -> StudyRecord:
+        def do() -> None:
+            with self._write() as c:
+                c.execute(
+                    "INSERT OR IGNORE INTO studies (name, direction, space, strategy, seed, created_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (name, direction, _dumps(space), _dumps(strategy), int(seed), created_at),
+                )
+        self._retry(do)
+        rec = self.get_study(name)
+        assert rec is not None
+        return rec
+
+    def list_studies(self) -> list[StudyRecord]:
+        rows = self._retry(lambda: self._conn.execute(self._STUDY_SELECT + " ORDER BY s.id").fetchall())
+        return [self._study_from_row(r) for r in rows]
+
+    def update_study(self, study_id: int, **fields: Any) -> None:
+        bad = set(fields) - {"space", "strategy", "attrs"}
+        if bad:
+            raise ValueError(f"cannot update study fields {sorted(bad)}")
+
+        def do() -> None:
+            with self._write() as c:
+                for k, v in fields.items():
+                    c.execute(f"UPDATE studies SET {k} = ? WHERE id = ?", (_dumps(v), study_id))
+        self._retry(do)
+
+    # -- trials ----------------------------------------------------------------------------------------
+    @staticmethod
+    def _trial_from_row(row: tuple) -> Trial:
+        d = dict(zip(_COLUMNS, row))
+        for k in _JSON_FIELDS:
+            if d[k] is not None:
+                d[k] = json.loads(d[k])
+        d["state"] = TrialState(d["state"])
+        d["id"] = d.pop("number")
+        return Trial(**d)
+
+    _TRIAL_SELECT = "SELECT " + ", ".join(_COLUMNS) + " FROM trials"
+
+    def create_trial(self, study_id: int, number: int | None, **fields: Any) -> Trial:
+        owner = fields.pop("owner", None)
+        fields.setdefault("user_attrs", {})
+        fields.setdefault("meta", {})
+
+        def do() -> Trial:
+            with self._write() as c:
+                nxt = c.execute("SELECT COALESCE(MAX(number) + 1, 0) FROM trials WHERE study_id = ?",
+                                (study_id,)).fetchone()[0]
+                if number is not None and number != nxt:
+                    raise NumberTaken(number)
+                version = self._bump(c, study_id)
+                cols = ["study_id", "number", "owner", "version", *fields]
+                vals = [study_id, nxt, owner, version, *(_to_column(k, v) for k, v in fields.items())]
+                c.execute(f"INSERT INTO trials ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", vals)
+                return self._trial_from_row(
+                    c.execute(self._TRIAL_SELECT + " WHERE study_id = ? AND number = ?", (study_id, nxt)).fetchone()
+                )
+        return self._retry(do)
+
+    def claim_waiting(self, study_id: int, owner: str, now: float) -> Trial | None:
+        # A cheap read first: most asks find nothing waiting and need no write transaction.
+        probe = self._retry(lambda: self._conn.execute(
+            "SELECT 1 FROM trials WHERE study_id = ? AND state = 'WAITING' LIMIT 1", (study_id,)).fetchone())
+        if probe is None:
+            return None
+
+        def do() -> Trial | None:
+            with self._write() as c:
+                row = c.execute("SELECT number FROM trials WHERE study_id = ? AND state = 'WAITING' "
+                                "ORDER BY number LIMIT 1", (study_id,)).fetchone()
+                if row is None:
+                    return None
+                version = self._bump(c, study_id)
+                c.execute("UPDATE trials SET state = 'RUNNING', started_at = ?, owner = ?, version = ? "
+                          "WHERE study_id = ? AND number = ?", (now, owner, version, study_id, row[0]))
+                return self._trial_from_row(c.execute(self._TRIAL_SELECT + " WHERE study_id = ? AND number = ?",
+                                                      (study_id, row[0])).fetchone())
+        return self._retry(do)
+
+    def update_trial(self, study_id: int, number: int, **fields: Any) -> Trial:
+        bad = set(fields) - TRIAL_FIELDS
+        if bad:
+            raise ValueError(f"cannot update trial fields {sorted(bad)}")
+
+        def do() -> Trial:
+            with self._write() as c:
+                version = self._bump(c, study_id)
+                sets = [f"{k} = ?" for k in fields] + ["version = ?"]
+                vals = [_to_column(k, v) for k, v in fields.items()] + [version, study_id, number]
+                c.execute(f"UPDATE trials SET {', '.join(sets)} WHERE study_id = ? AND number = ?", vals)
+                row = c.execute(self._TRIAL_SELECT + " WHERE study_id = ? AND number = ?",
+                                (study_id, number)).fetchone()
+                if row is None:
+                    raise KeyError(f"no trial {number} in study {study_id}")
+                return self._trial_from_row(row)
+        return self._retry(do)
+
+    def trials_since(self, study_id: int, version: int) -> tuple[list[Trial], int]:
+        def do() -> tuple[list[Trial], int]:
+            # One read transaction, so the version matches the rows returned.
+            c = self._conn
+            c.execute("BEGIN")
+            try:
+                now = c.execute("SELECT version FROM studies WHERE id = ?", (study_id,)).fetchone()[0]
+                rows = c.execute(self._TRIAL_SELECT + " WHERE study_id = ? AND version > ? ORDER BY number",
+                                 (study_id, version)).fetchall()
+            finally:
+                c.execute("COMMIT")
+            return [self._trial_from_row(r) for r in rows], now
+        return self._retry(do)
+
+    def running_owners(self, study_id: int) -> dict[int, str]:
+        rows = self._retry(lambda: self._conn.execute(
+            "SELECT number, owner FROM trials WHERE study_id = ? AND state = 'RUNNING'", (study_id,)).fetchall())
+        return {n: o or "" for n, o in rows}
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def __getstate__(self) -> dict:
+        # A storage handed to another process reopens the file there.
+        return {"path": self.path, "timeout": self._timeout}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(state["path"], state["timeout"])  # type: ignore[misc]

@@ -1,0 +1,139 @@
+"""The strategy interface: propose the next configuration from the study's history.
+
+A strategy derives everything from the trials it is shown (including pending ones), so
+resuming a study is replaying its history and nothing else. It never touches storage or
+executors. Randomness comes from `SuggestContext.rng`, derived from (study seed, trial id),
+so the same seed reproduces the same suggestions whatever the scheduling.
+"""
+
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from hpcore.space import Space
+from hpcore.trial import Suggestion, Trial, TrialState
+
+__all__ = ["Strategy", "SuggestContext", "make_strategy", "strategy_from_config", "STRATEGIES"]
+
+
+@dataclass(frozen=True)
+class SuggestContext:
+    """What a strategy sees when asked for a suggestion.
+
+    `trials` holds every trial of the study indexed by id: finished ones, and pending ones
+    (RUNNING or WAITING) so parallel workers are not handed the same point.
+    """
+
+    space: Space
+    trials: Sequence[Trial]
+    direction: str
+    number: int
+    seed: int
+
+    def rng(self, *salt: int) -> np.random.Generator:
+        """A generator that depends only on (seed, trial id, salt)."""
+        return np.random.default_rng([self.seed, self.number, *salt])
+
+    def loss(self, trial: Trial) -> float:
+        """The trial's value on a minimisation scale."""
+        assert trial.value is not None
+        return trial.value if self.direction == "minimize" else -trial.value
+
+    @property
+    def completed(self) -> list[Trial]:
+        """Trials with a finite value."""
+        return [t for t in self.trials if t.ok]
+
+    @property
+    def pending(self) -> list[Trial]:
+        return [t for t in self.trials if t.state in (TrialState.RUNNING, TrialState.WAITING)]
+
+
+class Strategy(ABC):
+    """A search strategy. Subclasses set `name` and implement `suggest`."""
+
+    name: ClassVar[str] = ""
+    #: True when suggestions carry a budget (the objective must accept one).
+    multi_fidelity: ClassVar[bool] = False
+
+    @abstractmethod
+    def suggest(self, ctx: SuggestContext) -> Suggestion | None:
+        """The next suggestion, or None when the strategy has nothing left to try."""
+
+    def settings(self) -> dict[str, Any]:
+        """Constructor arguments that define this strategy (stored with the study)."""
+        return {}
+
+    def config(self) -> dict[str, Any]:
+        return {"name": self.name, **self.settings()}
+
+    def check(self, space: Space) -> None:
+        """Raise `ValueError` if this strategy cannot search `space`."""
+
+    def describe(self, space: Space) -> str | None:
+        """A line or table shown before a run (grid size, Hyperband plan...)."""
+        return None
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.settings().items())
+        return f"{type(self).__name__}({args})"
+
+
+def _registry() -> dict[str, type[Strategy]]:
+    from hpcore.strategies.grid import GridSearch
+    from hpcore.strategies.random import RandomSearch
+
+    reg: dict[str, type[Strategy]] = {"random": RandomSearch, "grid": GridSearch}
+    try:
+        from hpcore.strategies.bayes import BayesianOptimization
+
+        reg["bayes"] = BayesianOptimization
+    except ImportError:  # pragma: no cover - while the module does not exist yet
+        pass
+    try:
+        from hpcore.strategies.hyperband import Hyperband
+
+        reg["hyperband"] = Hyperband
+    except ImportError:  # pragma: no cover
+        pass
+    return reg
+
+
+def STRATEGIES() -> list[str]:  # noqa: N802 - reads like a constant at call sites
+    """Names accepted by `make_strategy`."""
+    return sorted(_registry())
+
+
+def make_strategy(spec: str | Strategy | Mapping[str, Any] | None, **kwargs: Any) -> Strategy:
+    """A strategy from an object, a name ("random", "grid", "bayes", "hyperband") or a config dict."""
+    if isinstance(spec, Strategy):
+        if kwargs:
+            raise ValueError("strategy options go to the strategy's constructor, not with a strategy object")
+        return spec
+    if spec is None:
+        spec = "random"
+    if isinstance(spec, Mapping):
+        return strategy_from_config(spec)
+    if not isinstance(spec, str):
+        raise TypeError(f"strategy must be a name or a Strategy, got {type(spec).__name__}")
+    reg = _registry()
+    if spec not in reg:
+        raise ValueError(f"unknown strategy {spec!r}; known: {', '.join(sorted(reg))}")
+    return reg[spec](**kwargs)
+
+
+def strategy_from_config(config: Mapping[str, Any]) -> Strategy:
+    """Inverse of `Strategy.config()`."""
+    config = dict(config)
+    name = config.pop("name", None)
+    return make_strategy(name, **config)
+
+
+def is_finite(space: Space) -> bool:
+    return not math.isinf(space.size)

@@ -1,0 +1,67 @@
+"""Grid search: the Cartesian product of the parameters' values, respecting conditions."""
+
+from __future__ import annotations
+
+from hpcore.space import Space
+from hpcore.strategies.base import Strategy, SuggestContext
+from hpcore.trial import Suggestion
+
+__all__ = ["GridSearch"]
+
+
+class GridSearch(Strategy):
+    """Every point of the grid once, in order (or in a seeded random order with `shuffle=True`).
+
+    `Float` parameters without `step` need `grid_points` (evenly spaced, log-spaced for log
+    parameters). Returns None when the grid is exhausted. Configurations already in the study
+    (added, enqueued, failed or pending) are not repeated.
+    """
+
+    name = "grid"
+
+    def __init__(self, grid_points: int | None = None, shuffle: bool = False) -> None:
+        if grid_points is not None and (not isinstance(grid_points, int) or grid_points < 1):
+            raise ValueError(f"grid_points must be a positive integer, got {grid_points!r}")
+        self.grid_points = grid_points
+        self.shuffle = bool(shuffle)
+        self._cache: tuple[Space, list[dict], list[tuple]] | None = None
+        self._cursor = 0
+
+    def settings(self) -> dict:
+        s: dict = {}
+        if self.grid_points is not None:
+            s["grid_points"] = self.grid_points
+        if self.shuffle:
+            s["shuffle"] = True
+        return s
+
+    def points(self, space: Space, seed: int = 0) -> list[dict]:
+        """The grid, in the order it is visited."""
+        if self._cache is None or self._cache[0] != space:
+            pts = space.grid(self.grid_points)
+            if self.shuffle:
+                import numpy as np
+
+                order = np.random.default_rng([seed, 0x6772]).permutation(len(pts))
+                pts = [pts[i] for i in order]
+            self._cache = (space, pts, [space.key(p) for p in pts])
+            self._cursor = 0
+        return self._cache[1]
+
+    def check(self, space: Space) -> None:
+        self.points(space)
+
+    def describe(self, space: Space) -> str:
+        return f"grid search over {len(self.points(space)):,} points"
+
+    def suggest(self, ctx: SuggestContext) -> Suggestion | None:
+        pts = self.points(ctx.space, ctx.seed)
+        assert self._cache is not None
+        keys = self._cache[2]
+        taken = {ctx.space.key(t.params) for t in ctx.trials}
+        # The cursor only skips points known to be taken; taken points never become free.
+        while self._cursor < len(pts) and keys[self._cursor] in taken:
+            self._cursor += 1
+        if self._cursor >= len(pts):
+            return None
+        return Suggestion(dict(pts[self._cursor]))

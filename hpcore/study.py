@@ -1,0 +1,520 @@
+"""Study: a named optimisation with ask/tell, warm starts, and `optimize` on any executor.
+
+The study owns the storage and the trial numbering; the strategy only proposes. Results
+are stored as each trial completes, so a crash loses at most the trials that were running,
+and those are marked FAILED when the study is opened again.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import socket
+import sys
+import time
+import traceback
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from dataclasses import dataclass
+from typing import Any
+
+from hpcore.execution import (
+    CallStyle,
+    InlineExecutor,
+    Outcome,
+    PortableObjective,
+    call_style,
+    evaluate,
+    parse_value,
+    process_pool,
+)
+from hpcore.space import Parameter, Space
+from hpcore.storage.base import NumberTaken, Storage, open_storage
+from hpcore.strategies.base import Strategy, SuggestContext, make_strategy, strategy_from_config
+from hpcore.trial import Suggestion, Trial, TrialState
+
+__all__ = ["Study", "Result", "StudyExhausted", "TooManyFailures", "minimize", "maximize"]
+
+log = logging.getLogger("hpcore")
+
+_HOST = socket.gethostname()
+
+
+class StudyExhausted(Exception):
+    """The strategy has nothing left to propose (e.g. the grid is done)."""
+
+
+class TooManyFailures(RuntimeError):
+    """`optimize` stopped because more trials failed than `max_failures` allows, or all did."""
+
+
+@dataclass(frozen=True)
+class Result:
+    """What `minimize`/`maximize`/`Study.optimize` return."""
+
+    best_trial: Trial | None
+    trials: list[Trial]
+    study: Study
+
+    @property
+    def best_params(self) -> dict[str, Any] | None:
+        return None if self.best_trial is None else dict(self.best_trial.params)
+
+    @property
+    def best_value(self) -> float | None:
+        return None if self.best_trial is None else self.best_trial.value
+
+
+def _owner_gone(owner: str) -> bool:
+    """True when the process that owns a RUNNING trial is known to be dead (same host only)."""
+    try:
+        host, pid_text, _ = owner.split(":", 2)
+        pid = int(pid_text)
+    except ValueError:
+        return False
+    if host != _HOST:
+        return False  # another machine's process: cannot tell
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+class Study:
+    """A named optimisation of a space, persisted in `storage` (None: in memory).
+
+    Opening a study with a name that exists in the storage resumes it: trial ids go on, the
+    strategy rebuilds its state from the stored trials, and trials left RUNNING by a dead
+    process are marked FAILED. Settings given on resume are compared with the stored ones and
+    a difference is an error that shows the difference (pass `allow_changes=True` to switch
+    strategy on purpose); settings left out are taken from storage.
+    """
+
+    def __init__(
+        self,
+        space: Space | Mapping[str, Parameter] | None = None,
+        strategy: str | Strategy | None = None,
+        direction: str = "minimize",
+        storage: str | os.PathLike | Storage | None = None,
+        name: str | None = None,
+        seed: int | None = None,
+        *,
+        allow_changes: bool = False,
+    ) -> None:
+        if direction not in ("minimize", "maximize"):
+            raise ValueError(f"direction must be 'minimize' or 'maximize', got {direction!r}")
+        if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool) or seed < 0):
+            raise ValueError(f"seed must be a non-negative integer or None, got {seed!r}")
+        if space is not None and not isinstance(space, Space):
+            space = Space(space)
+        self._storage = open_storage(storage)
+        self.name = name or "study"
+        self._owner = f"{_HOST}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        rec = self._storage.get_study(self.name)
+        if rec is None:
+            if space is None:
+                raise ValueError(f"study {self.name!r} does not exist in this storage; a new study needs a space")
+            strat = make_strategy(strategy)
+            strat.check(space)
+            rec = self._storage.create_study(
+                self.name, direction=direction, space=space.to_dict(), strategy=strat.config(),
+                seed=secrets.randbits(32) if seed is None else seed, created_at=time.time(),
+            )
+        strat = self._reconcile(rec, space, strategy, direction, seed, allow_changes)
+        self._id = rec.id
+        self.direction = rec.direction
+        self.seed = rec.seed
+        self.space = space if space is not None else Space.from_dict(rec.space)
+        self.strategy = strat
+        self._trials: list[Trial] = []
+        self._waiting: set[int] = set()
+        self._version = 0
+        self._stop = False
+        for t in self._storage.fail_stale(self._id, _owner_gone, time.time()):
+            log.warning("trial %d was left RUNNING by a process that stopped; marked FAILED", t.id)
+        self._sync()
+
+    def _reconcile(self, rec: Any, space: Space | None, strategy: str | Strategy | None, direction: str,
+                   seed: int | None, allow_changes: bool) -> Strategy:
+        problems = []
+        if rec.direction != direction:
+            problems.append(f"direction: stored {rec.direction!r}, given {direction!r}")
+        if seed is not None and rec.seed != seed:
+            problems.append(f"seed: stored {rec.seed}, given {seed}")
+        if space is not None:
+            stored = Space.from_dict(rec.space)
+            if stored != space:
+                problems.append("space:\n    " + "\n    ".join(stored.diff(space)))
+        strat = strategy_from_config(rec.strategy) if strategy is None else make_strategy(strategy)
+        if strat.config() != dict(rec.strategy):
+            if allow_changes:
+                self._storage.update_study(rec.id, strategy=strat.config())
+            else:
+                problems.append(f"strategy: stored {dict(rec.strategy)}, given {strat.config()}"
+                                " (pass allow_changes=True to switch strategy)")
+        if problems:
+            raise ValueError(f"study {rec.name!r} exists with other settings:\n  " + "\n  ".join(problems))
+        return strat
+
+    # -- state ------------------------------------------------------------------------------------
+    def _sync(self) -> None:
+        changed, self._version = self._storage.trials_since(self._id, self._version)
+        for t in changed:
+            if t.id < len(self._trials):
+                self._trials[t.id] = t
+            else:
+                assert t.id == len(self._trials), "trials arrive in id order"
+                self._trials.append(t)
+            if t.state is TrialState.WAITING:
+                self._waiting.add(t.id)
+            else:
+                self._waiting.discard(t.id)
+
+    @property
+    def storage(self) -> Storage:
+        return self._storage
+
+    @property
+    def trials(self) -> list[Trial]:
+        """Every trial of the study, by id (synced with the storage)."""
+        self._sync()
+        return list(self._trials)
+
+    def _loss(self, t: Trial) -> float:
+        assert t.value is not None
+        return t.value if self.direction == "minimize" else -t.value
+
+    @property
+    def best_trial(self) -> Trial | None:
+        """The best COMPLETE trial; with budgets, the best at the largest budget completed."""
+        self._sync()
+        ok = [t for t in self._trials if t.ok]
+        budgets = [t.budget for t in ok if t.budget is not None]
+        if budgets:
+            top = max(budgets)
+            ok = [t for t in ok if t.budget == top]
+        return min(ok, key=self._loss, default=None)
+
+    @property
+    def best_params(self) -> dict[str, Any] | None:
+        best = self.best_trial
+        return None if best is None else dict(best.params)
+
+    @property
+    def best_value(self) -> float | None:
+        best = self.best_trial
+        return None if best is None else best.value
+
+    def extend_space(self, params: Mapping[str, Parameter]) -> None:
+        """Add parameters to the space mid-study (define-by-run search spaces); stored trials keep
+        their parameters, and the new ones count as absent (inactive) for them."""
+        new = self.space.extend(params)
+        if new != self.space:
+            self.space = new
+            self._storage.update_study(self._id, space=new.to_dict())
+
+    # -- ask / tell ------------------------------------------------------------------------------
+    def ask(self) -> Trial:
+        """Start a trial: the next enqueued configuration, else the strategy's suggestion.
+        Raises `StudyExhausted` when the strategy has nothing left."""
+        self._sync()
+        now = time.time()
+        while self._waiting:
+            claimed = self._storage.claim_waiting(self._id, self._owner, now)
+            self._sync()
+            if claimed is None:
+                break
+            if claimed.budget is None and self.strategy.multi_fidelity:
+                sug = self.strategy.adopt(self._context(claimed.id), claimed)  # type: ignore[attr-defined]
+                claimed = self._storage.update_trial(
+                    self._id, claimed.id, budget=sug.budget, previous_budget=sug.previous_budget,
+                    config_id=sug.config_id, meta=dict(sug.meta),
+                )
+                self._sync()
+            return claimed
+        for _ in range(1000):
+            number = len(self._trials)
+            sug = self.strategy.suggest(self._context(number))
+            if sug is None:
+                raise StudyExhausted(f"{self.strategy.name} strategy has nothing left to try after "
+                                     f"{len(self._trials)} trials")
+            try:
+                trial = self._create(number, sug, TrialState.RUNNING, now)
+            except NumberTaken:  # another process took this id: learn its trial and suggest again
+                self._sync()
+                continue
+            self._sync()
+            return trial
+        raise RuntimeError("could not reserve a trial id after 1000 attempts")
+
+    def _context(self, number: int) -> SuggestContext:
+        return SuggestContext(self.space, self._trials, self.direction, number, self.seed)
+
+    def _create(self, number: int | None, sug: Suggestion, state: TrialState, now: float, **extra: Any) -> Trial:
+        return self._storage.create_trial(
+            self._id, number, params=dict(sug.params), state=state, budget=sug.budget,
+            previous_budget=sug.previous_budget, config_id=sug.config_id, meta=dict(sug.meta),
+            created_at=now, started_at=now if state is not TrialState.WAITING else None,
+            owner=self._owner, **extra,
+        )
+
+    def _trial_id(self, trial: Trial | int) -> int:
+        tid = trial.id if isinstance(trial, Trial) else trial
+        if not isinstance(tid, int) or not 0 <= tid < len(self._trials):
+            self._sync()
+            if not isinstance(tid, int) or not 0 <= tid < len(self._trials):
+                raise ValueError(f"no trial {tid!r} in study {self.name!r}")
+        return tid
+
+    def tell(
+        self,
+        trial: Trial | int,
+        value: Any = None,
+        *,
+        exception: BaseException | str | None = None,
+        user_attrs: Mapping[str, Any] | None = None,
+    ) -> Trial:
+        """Finish a trial with its objective value, or as FAILED with `exception`.
+
+        A value that is NaN, infinite or not a number makes the trial FAILED (with the reason
+        stored in `error`) instead of raising, so a study driven by ask/tell goes on."""
+        tid = self._trial_id(trial)
+        current = self._trials[tid]
+        if current.state.finished:
+            raise ValueError(f"trial {tid} is already {current.state.value}")
+        attrs = dict(current.user_attrs)
+        attrs.update(user_attrs or {})
+        now = time.time()
+        if exception is not None:
+            error = exception if isinstance(exception, str) else "".join(
+                traceback.format_exception(type(exception), exception, exception.__traceback__))
+            return self._finish(tid, None, error, attrs, now)
+        try:
+            v, extra = parse_value(value)
+        except ValueError as e:
+            log.warning("trial %d failed: %s", tid, e)
+            return self._finish(tid, None, str(e), attrs, now)
+        attrs.update(extra)
+        return self._finish(tid, v, None, attrs, now)
+
+    def _finish(self, tid: int, value: float | None, error: str | None, attrs: dict, now: float,
+                started_at: float | None = None) -> Trial:
+        fields: dict[str, Any] = {
+            "state": TrialState.COMPLETE if error is None else TrialState.FAILED,
+            "value": value, "error": error, "user_attrs": attrs, "finished_at": now,
+        }
+        if started_at is not None:
+            fields["started_at"] = started_at
+        t = self._storage.update_trial(self._id, tid, **fields)
+        self._sync()
+        return t
+
+    def add(self, params: Mapping[str, Any], value: float, *, budget: int | float | None = None,
+            user_attrs: Mapping[str, Any] | None = None) -> Trial:
+        """Record a result obtained elsewhere (a warm start): stored as COMPLETE, not re-evaluated."""
+        clean = self.space.validate(params)
+        v, extra = parse_value(value)
+        now = time.time()
+        t = self._create(None, Suggestion(clean, budget=budget, meta={"source": "added"}), TrialState.COMPLETE,
+                         now, value=v, finished_at=now, user_attrs={**extra, **(user_attrs or {})})
+        self._sync()
+        return t
+
+    def enqueue(self, params: Mapping[str, Any], *, user_attrs: Mapping[str, Any] | None = None) -> Trial:
+        """Queue a configuration to be evaluated before any new suggestion."""
+        clean = self.space.validate(params)
+        t = self._create(None, Suggestion(clean, meta={"source": "enqueued"}), TrialState.WAITING, time.time(),
+                         user_attrs=dict(user_attrs or {}))
+        self._sync()
+        return t
+
+    def fail_running(self, reason: str = "marked failed by the user") -> list[Trial]:
+        """Mark every RUNNING trial FAILED (e.g. after a crash on another machine)."""
+        out = self._storage.fail_stale(self._id, lambda owner: True, time.time())
+        self._sync()
+        return out
+
+    def stop(self) -> None:
+        """Ask a running `optimize` to start no new trials (callable from a callback)."""
+        self._stop = True
+
+    # -- optimize ------------------------------------------------------------------------------------
+    def optimize(
+        self,
+        objective: Callable[..., Any],
+        n_trials: int | None = None,
+        timeout: float | None = None,
+        n_workers: int = 1,
+        executor: Executor | None = None,
+        *,
+        catch: type[BaseException] | Sequence[type[BaseException]] = (Exception,),
+        max_failures: int | None = None,
+        callbacks: Iterable[Callable[[Study, Trial], None]] = (),
+        verbose: bool = True,
+    ) -> Result:
+        """Run `n_trials` more trials (or until `timeout` seconds, or the strategy is exhausted).
+
+        objective: `f(params) -> float`, or `f(params, budget) -> float` for multi-fidelity
+            strategies; it may also take `trial=` (the `Trial` record) and may return a dict with
+            a "value" key whose other keys are stored as user attributes.
+        n_workers: > 1 runs trials in parallel in a local process pool; `executor` takes any
+            `concurrent.futures.Executor` (e.g. a Dask client's `get_executor()`), and then
+            n_workers is how many trials are kept in flight.
+        catch: exception types that make a FAILED trial; others stop the run (after marking the
+            trial FAILED) and propagate.
+        max_failures: stop with `TooManyFailures` once more trials than this failed in this run.
+        """
+        if n_trials is not None and (not isinstance(n_trials, int) or n_trials < 0):
+            raise ValueError(f"n_trials must be a non-negative integer, got {n_trials!r}")
+        if not isinstance(n_workers, int) or n_workers < 1:
+            raise ValueError(f"n_workers must be a positive integer, got {n_workers!r}")
+        catch = tuple(catch) if isinstance(catch, Sequence) else (catch,)
+        style = call_style(objective, needs_budget=self.strategy.multi_fidelity)
+        self.strategy.check(self.space)
+        info = self.strategy.describe(self.space)
+        if info and verbose:
+            print(f"hpcore: {info}", file=sys.stderr)
+        self._stop = False
+        own_pool = executor is None and n_workers > 1
+        if executor is None:
+            executor = process_pool(n_workers) if n_workers > 1 else InlineExecutor()
+        remote = not isinstance(executor, InlineExecutor)
+        fn = PortableObjective(objective) if remote else objective
+        run = _Run(self, fn, style, executor, n_trials, timeout, n_workers, catch, max_failures,
+                   list(callbacks), verbose)
+        try:
+            run.loop()
+        finally:
+            if own_pool:
+                executor.shutdown(wait=True, cancel_futures=True)
+        self._sync()
+        return Result(self.best_trial, list(self._trials), self)
+
+    def __repr__(self) -> str:
+        return (f"Study(name={self.name!r}, strategy={self.strategy!r}, direction={self.direction!r}, "
+                f"trials={len(self._trials)})")
+
+
+class _Run:
+    """One call of `Study.optimize`: keeps up to n workers busy and records results as they come."""
+
+    def __init__(self, study: Study, objective: Callable[..., Any], style: CallStyle, executor: Executor,
+                 n_trials: int | None, timeout: float | None, n_workers: int, catch: tuple,
+                 max_failures: int | None, callbacks: list, verbose: bool) -> None:
+        self.study, self.objective, self.style, self.executor = study, objective, style, executor
+        self.n_trials, self.n_workers, self.catch = n_trials, n_workers, catch
+        self.max_failures, self.callbacks, self.verbose = max_failures, callbacks, verbose
+        self.deadline = None if timeout is None else time.monotonic() + timeout
+        self.inline = isinstance(executor, InlineExecutor)
+        self.in_flight: dict[Future, Trial] = {}
+        self.started = self.completed = self.failed = 0
+        self.first_error: str | None = None
+        self.exhausted = False
+        self.submitting: Trial | None = None
+
+    def _may_start(self) -> bool:
+        if self.study._stop or self.exhausted:
+            return False
+        if self.n_trials is not None and self.started >= self.n_trials:
+            return False
+        return self.deadline is None or time.monotonic() < self.deadline
+
+    def loop(self) -> None:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=self.n_trials, disable=not self.verbose, unit="trial", dynamic_ncols=True,
+                   file=sys.stderr, leave=True)
+        self.bar = bar
+        try:
+            capacity = 1 if self.inline else self.n_workers
+            while True:
+                while len(self.in_flight) < capacity and self._may_start():
+                    try:
+                        trial = self.study.ask()
+                    except StudyExhausted as e:
+                        self.exhausted = True
+                        log.info("%s", e)
+                        if self.verbose:
+                            bar.write(f"hpcore: {e}; stopping")
+                        break
+                    self.started += 1
+                    self.submitting = trial  # an inline run happens inside submit
+                    fut = self.executor.submit(evaluate, self.objective, trial, self.style)
+                    self.submitting = None
+                    self.in_flight[fut] = trial
+                if not self.in_flight:
+                    break
+                done, _ = wait(list(self.in_flight), return_when=FIRST_COMPLETED)
+                for fut in done:
+                    self._record(fut, self.in_flight.pop(fut))
+        except BaseException as e:
+            # KeyboardInterrupt, an uncaught objective error, or TooManyFailures: leave the storage
+            # consistent (nothing RUNNING that no one runs), then let it propagate.
+            unfinished = list(self.in_flight.items())
+            if self.submitting is not None:
+                unfinished.append((None, self.submitting))
+            for fut, trial in unfinished:
+                if fut is not None:
+                    fut.cancel()
+                if not self.study._trials[trial.id].state.finished:
+                    self.study._finish(trial.id, None, f"interrupted: {type(e).__name__}",
+                                       dict(trial.user_attrs), time.time())
+            self.in_flight.clear()
+            raise
+        finally:
+            bar.close()
+        if self.started and not self.completed and self.failed == self.started:
+            raise TooManyFailures(f"all {self.failed} trials failed; the first error:\n{self.first_error}")
+
+    def _record(self, fut: Future, trial: Trial) -> None:
+        study = self.study
+        try:
+            out: Outcome = fut.result()
+        except Exception as e:  # noqa: BLE001 - the worker itself died (BrokenProcessPool, lost Dask worker)
+            out = Outcome(None, f"the worker running this trial failed: {type(e).__name__}: {e}",
+                          trial.started_at or time.time(), time.time(), exception=e)
+        attrs = {**trial.user_attrs, **out.user_attrs}
+        t = study._finish(trial.id, out.value, out.error, attrs, out.finished_at, started_at=out.started_at)
+        if t.state is TrialState.COMPLETE:
+            self.completed += 1
+        else:
+            self.failed += 1
+            self.first_error = self.first_error or out.error
+            last_line = (out.error or "").strip().splitlines()[-1:] or [""]
+            log.warning("trial %d failed: %s", t.id, last_line[0])
+            if out.exception is not None and not isinstance(out.exception, self.catch):
+                raise out.exception
+        self.bar.update(1)
+        best = study.best_value
+        if best is not None:
+            self.bar.set_postfix(best=f"{best:.6g}", failed=self.failed, refresh=False)
+        for cb in self.callbacks:
+            cb(study, t)
+        if self.max_failures is not None and self.failed > self.max_failures:
+            raise TooManyFailures(f"{self.failed} trials failed (max_failures={self.max_failures}); "
+                                  f"the first error:\n{self.first_error}")
+
+
+def _run_new(direction: str, objective: Callable[..., Any], space: Space | Mapping[str, Parameter],
+             strategy: str | Strategy, n_trials: int | None, seed: int | None, **kwargs: Any) -> Result:
+    study_kw = {k: kwargs.pop(k) for k in ("storage", "name") if k in kwargs}
+    study = Study(space, strategy=strategy, direction=direction, seed=seed, **study_kw)
+    return study.optimize(objective, n_trials=n_trials, **kwargs)
+
+
+def minimize(objective: Callable[..., Any], space: Space | Mapping[str, Parameter], strategy: str | Strategy = "random",
+             n_trials: int | None = 100, seed: int | None = None, **kwargs: Any) -> Result:
+    """Minimise `objective` over `space`. Keyword arguments go to `Study` (storage, name) and
+    `Study.optimize` (timeout, n_workers, executor, catch, max_failures, callbacks, verbose)."""
+    return _run_new("minimize", objective, space, strategy, n_trials, seed, **kwargs)
+
+
+def maximize(objective: Callable[..., Any], space: Space | Mapping[str, Parameter], strategy: str | Strategy = "random",
+             n_trials: int | None = 100, seed: int | None = None, **kwargs: Any) -> Result:
+    """Maximise `objective` over `space` (see `minimize`)."""
+    return _run_new("maximize", objective, space, strategy, n_trials, seed, **kwargs)

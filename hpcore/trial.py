@@ -1,0 +1,82 @@
+"""Trial records: one evaluation of one configuration at one budget."""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+__all__ = ["Trial", "TrialState", "Suggestion", "Budget"]
+
+Budget = int | float
+
+
+class TrialState(str, enum.Enum):
+    """Life cycle: WAITING (enqueued) -> RUNNING -> COMPLETE | FAILED."""
+
+    WAITING = "WAITING"
+    RUNNING = "RUNNING"
+    COMPLETE = "COMPLETE"
+    FAILED = "FAILED"
+
+    @property
+    def finished(self) -> bool:
+        return self in (TrialState.COMPLETE, TrialState.FAILED)
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class Trial:
+    """An immutable snapshot of a trial.
+
+    Budget and lineage are fields, never parameters: `budget` is the resource this evaluation
+    is asked for (epochs, data fraction...), `previous_budget` what the same configuration
+    (`config_id`) already received in an earlier trial, so an objective can continue training
+    instead of restarting. `meta` belongs to the strategy (e.g. a Hyperband bracket and rung);
+    `user_attrs` to the user (e.g. per-epoch metrics).
+    """
+
+    id: int
+    params: Mapping[str, Any]
+    state: TrialState
+    value: float | None = None
+    budget: Budget | None = None
+    previous_budget: Budget | None = None
+    config_id: int | None = None
+    created_at: float | None = None
+    started_at: float | None = None
+    finished_at: float | None = None
+    error: str | None = None
+    user_attrs: Mapping[str, Any] = field(default_factory=dict)
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def duration(self) -> float | None:
+        """Seconds between start and finish (None while not finished)."""
+        if self.started_at is None or self.finished_at is None:
+            return None
+        return self.finished_at - self.started_at
+
+    @property
+    def ok(self) -> bool:
+        """COMPLETE with a finite value."""
+        return self.state is TrialState.COMPLETE and self.value is not None and math.isfinite(self.value)
+
+    def replace(self, **changes: Any) -> Trial:
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """What a strategy proposes: a configuration and, for multi-fidelity strategies, a budget
+    and the lineage of the configuration (see `Trial`)."""
+
+    params: Mapping[str, Any]
+    budget: Budget | None = None
+    previous_budget: Budget | None = None
+    config_id: int | None = None
+    meta: Mapping[str, Any] = field(default_factory=dict)
