@@ -230,7 +230,7 @@ class Study:
             if claimed is None:
                 break
             if claimed.budget is None and self.strategy.multi_fidelity:
-                sug = self.strategy.adopt(self._context(claimed.id), claimed)  # type: ignore[attr-defined]
+                sug = self.strategy.adopt(self._context(claimed.id), claimed)
                 claimed = self._storage.update_trial(
                     self._id, claimed.id, budget=sug.budget, previous_budget=sug.previous_budget,
                     config_id=sug.config_id, meta=dict(sug.meta),
@@ -278,15 +278,20 @@ class Study:
         *,
         exception: BaseException | str | None = None,
         user_attrs: Mapping[str, Any] | None = None,
+        params: Mapping[str, Any] | None = None,
     ) -> Trial:
         """Finish a trial with its objective value, or as FAILED with `exception`.
 
         A value that is NaN, infinite or not a number makes the trial FAILED (with the reason
-        stored in `error`) instead of raising, so a study driven by ask/tell goes on."""
+        stored in `error`) instead of raising, so a study driven by ask/tell goes on.
+        `params` replaces the trial's configuration with the one really evaluated, for
+        define-by-run spaces that grew during the trial (extend the space first)."""
         tid = self._trial_id(trial)
         current = self._trials[tid]
         if current.state.finished:
             raise ValueError(f"trial {tid} is already {current.state.value}")
+        if params is not None:
+            self._storage.update_trial(self._id, tid, params=self.space.validate(params))
         attrs = dict(current.user_attrs)
         attrs.update(user_attrs or {})
         now = time.time()

@@ -66,6 +66,11 @@ class Strategy(ABC):
     def suggest(self, ctx: SuggestContext) -> Suggestion | None:
         """The next suggestion, or None when the strategy has nothing left to try."""
 
+    def adopt(self, ctx: SuggestContext, trial: Trial) -> Suggestion:
+        """Give an enqueued configuration what this strategy attaches to a suggestion (a budget,
+        a bracket...). Called when a WAITING trial without a budget is started."""
+        return Suggestion(trial.params)
+
     def settings(self) -> dict[str, Any]:
         """Constructor arguments that define this strategy (stored with the study)."""
         return {}
