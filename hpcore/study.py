@@ -7,6 +7,7 @@ and those are marked FAILED when the study is opened again.
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import secrets
@@ -150,7 +151,8 @@ class Study:
             stored = Space.from_dict(rec.space)
             if stored != space:
                 problems.append("space:\n    " + "\n    ".join(stored.diff(space)))
-        strat = strategy_from_config(rec.strategy) if strategy is None else make_strategy(strategy)
+        # A strategy object may carry caches tied to one history: every study gets its own copy.
+        strat = strategy_from_config(rec.strategy) if strategy is None else copy.deepcopy(make_strategy(strategy))
         if strat.config() != dict(rec.strategy):
             if allow_changes:
                 self._storage.update_study(rec.id, strategy=strat.config())

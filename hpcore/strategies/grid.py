@@ -25,6 +25,7 @@ class GridSearch(Strategy):
         self.grid_points = grid_points
         self.shuffle = bool(shuffle)
         self._cache: tuple[Space, list[dict], list[tuple]] | None = None
+        self._cache_seed = 0
         self._cursor = 0
 
     def settings(self) -> dict:
@@ -37,7 +38,7 @@ class GridSearch(Strategy):
 
     def points(self, space: Space, seed: int = 0) -> list[dict]:
         """The grid, in the order it is visited."""
-        if self._cache is None or self._cache[0] != space:
+        if self._cache is None or self._cache[0] != space or self._cache_seed != seed:
             pts = space.grid(self.grid_points)
             if self.shuffle:
                 import numpy as np
@@ -45,6 +46,7 @@ class GridSearch(Strategy):
                 order = np.random.default_rng([seed, 0x6772]).permutation(len(pts))
                 pts = [pts[i] for i in order]
             self._cache = (space, pts, [space.key(p) for p in pts])
+            self._cache_seed = seed
             self._cursor = 0
         return self._cache[1]
 

@@ -1,0 +1,87 @@
+"""Running trials: parallel workers, dying workers, executors, call conventions."""
+
+import os
+
+import pytest
+
+import hpcore
+from hpcore import Float, Space, Study, TrialState
+from hpcore.execution import InlineExecutor, call_style, parse_value
+from tests.objectives import dies_when_x_large, fails_when_x_large, quadratic, record_pid, slow_quadratic
+
+SPACE = Space({"x": Float(0.0, 1.0), "y": Float(0.0, 1.0)})
+
+
+def test_call_style():
+    assert call_style(lambda p: 0).budget is False
+    assert call_style(lambda p, budget: 0).budget is True
+    assert call_style(lambda p, budget=3: 0).budget is False
+    assert call_style(lambda p, budget=3: 0, needs_budget=True).budget is True
+    assert call_style(lambda p, trial=None: 0).trial is True
+    with pytest.raises(TypeError, match="must accept one"):
+        call_style(lambda p: 0, needs_budget=True)
+    with pytest.raises(TypeError, match="requires 3 arguments"):
+        call_style(lambda a, b, c: 0)
+
+
+def test_parse_value():
+    assert parse_value(1) == (1.0, {})
+    with pytest.raises(ValueError, match="without a 'value' key"):
+        parse_value({"loss": 1})
+
+
+@pytest.mark.slow
+def test_process_pool_runs_trials_in_parallel_and_records_every_one():
+    r = hpcore.minimize(record_pid, SPACE, n_trials=12, n_workers=2, seed=0, verbose=False)
+    assert len(r.trials) == 12 and all(t.state is TrialState.COMPLETE for t in r.trials)
+    pids = {t.value for t in r.trials}
+    assert len(pids) == 2 and os.getpid() not in pids
+
+
+@pytest.mark.slow
+def test_parallel_failures_are_failed_trials(tmp_path):
+    study = Study(SPACE, storage=tmp_path / "p.db", name="p", seed=2)
+    r = study.optimize(fails_when_x_large, n_trials=10, n_workers=2, verbose=False)
+    failed = [t for t in r.trials if t.state is TrialState.FAILED]
+    assert failed and all("x too large" in t.error for t in failed)
+    assert all(t.params["x"] > 0.5 for t in failed)
+
+
+@pytest.mark.slow
+def test_a_worker_that_dies_leaves_a_failed_trial_and_the_study_goes_on():
+    r = hpcore.minimize(dies_when_x_large, SPACE, n_trials=12, n_workers=2, seed=1, verbose=False)
+    assert len(r.trials) == 12
+    assert all(t.state.finished for t in r.trials)
+    died = [t for t in r.trials if t.state is TrialState.FAILED]
+    assert died and all("worker" in t.error for t in died)
+    assert all(t.state is TrialState.FAILED for t in r.trials if t.params["x"] > 0.7)
+    assert any(t.state is TrialState.COMPLETE for t in r.trials)
+
+
+@pytest.mark.slow
+def test_parallel_results_do_not_depend_on_scheduling():
+    a = hpcore.minimize(slow_quadratic, SPACE, n_trials=8, n_workers=2, seed=9, verbose=False)
+    b = hpcore.minimize(quadratic, SPACE, n_trials=8, seed=9, verbose=False)
+    assert [dict(t.params) for t in a.trials] == [dict(t.params) for t in b.trials]
+
+
+@pytest.mark.slow
+def test_closures_run_in_worker_processes():
+    offset = 0.25
+    r = hpcore.minimize(lambda p: p["x"] + offset, SPACE, n_trials=4, n_workers=2, seed=0, verbose=False)
+    assert all(t.value >= 0.25 for t in r.trials)
+
+
+def test_any_executor_is_accepted():
+    r = Study(SPACE, seed=0).optimize(quadratic, n_trials=3, executor=InlineExecutor(), verbose=False)
+    assert len(r.trials) == 3
+
+
+@pytest.mark.slow
+def test_dask_local_cluster_executor():
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        r = Study(SPACE, seed=0).optimize(quadratic, n_trials=8, executor=client.get_executor(), n_workers=2,
+                                          verbose=False)
+    assert len(r.trials) == 8 and all(t.state is TrialState.COMPLETE for t in r.trials)

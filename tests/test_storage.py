@@ -1,0 +1,159 @@
+"""SQLite storage: persistence, resume, settings checks, several processes on one file."""
+
+import multiprocessing as mp
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+import hpcore
+from hpcore import Float, Int, Space, Study, TrialState
+from hpcore.storage import MemoryStorage, SQLiteStorage, open_storage
+from tests.objectives import quadratic
+
+SPACE = Space({"x": Float(0.0, 1.0), "y": Float(0.0, 1.0)})
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def test_open_storage_forms(tmp_path):
+    assert isinstance(open_storage(None), MemoryStorage)
+    assert isinstance(open_storage(":memory:"), MemoryStorage)
+    s = open_storage(f"sqlite:///{tmp_path}/a/b.db")
+    assert isinstance(s, SQLiteStorage) and (tmp_path / "a" / "b.db").exists()
+    with pytest.raises(TypeError, match="storage must be"):
+        open_storage(42)
+
+
+def test_wal_mode_and_everything_is_stored(tmp_path):
+    db = tmp_path / "s.db"
+    study = Study(SPACE, storage=db, name="a", seed=3)
+    t = study.ask()
+    study.tell(t, 0.5, user_attrs={"curve": [0.9, 0.7, 0.5]})
+    try:
+        raise ValueError("nope")
+    except ValueError as e:
+        study.tell(study.ask(), exception=e)
+    study.add({"x": 0.1, "y": 0.2}, 0.05, budget=9)
+    conn = sqlite3.connect(db)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    again = Study(storage=db, name="a").trials
+    assert [x.state for x in again] == [TrialState.COMPLETE, TrialState.FAILED, TrialState.COMPLETE]
+    assert again[0].user_attrs == {"curve": [0.9, 0.7, 0.5]} and again[0].params == t.params
+    assert "ValueError: nope" in again[1].error
+    assert again[2].budget == 9 and isinstance(again[2].budget, int)
+    assert again[0].started_at <= again[0].finished_at
+
+
+def test_resume_continues_ids_and_the_seeded_sequence(tmp_path):
+    db = tmp_path / "s.db"
+    full = hpcore.minimize(quadratic, SPACE, n_trials=10, seed=5, verbose=False)
+    Study(SPACE, storage=db, name="r", seed=5).optimize(quadratic, n_trials=4, verbose=False)
+    resumed = Study(SPACE, storage=db, name="r")
+    assert resumed.seed == 5
+    resumed.optimize(quadratic, n_trials=6, verbose=False)
+    assert [t.id for t in resumed.trials] == list(range(10))
+    assert [dict(t.params) for t in resumed.trials] == [dict(t.params) for t in full.trials]
+
+
+def test_reopening_with_other_settings_is_an_error_that_shows_the_difference(tmp_path):
+    db = tmp_path / "s.db"
+    Study(SPACE, storage=db, name="s", seed=1)
+    other = Space({"x": Float(0.0, 2.0), "z": Int(1, 3)})
+    with pytest.raises(ValueError, match=r"(?s)space:.*~ x: Float\(low=0.0, high=1.0\) -> .*- y: .*\+ z"):
+        Study(other, storage=db, name="s")
+    with pytest.raises(ValueError, match="direction: stored 'minimize', given 'maximize'"):
+        Study(SPACE, storage=db, name="s", direction="maximize")
+    with pytest.raises(ValueError, match="seed: stored 1, given 2"):
+        Study(SPACE, storage=db, name="s", seed=2)
+    with pytest.raises(ValueError, match="strategy: stored .*random.*grid.*allow_changes=True"):
+        Study(SPACE, storage=db, name="s", strategy=hpcore.GridSearch(grid_points=3))
+    s = Study(SPACE, storage=db, name="s", strategy=hpcore.GridSearch(grid_points=3), allow_changes=True)
+    assert s.strategy.name == "grid"
+    assert Study(storage=db, name="s").strategy.name == "grid"
+
+
+def test_many_studies_in_one_file(tmp_path):
+    db = tmp_path / "s.db"
+    for name in ("a", "b"):
+        Study(SPACE, storage=db, name=name, seed=0).optimize(quadratic, n_trials=3, verbose=False)
+    recs = SQLiteStorage(db).list_studies()
+    assert [(r.name, r.n_trials) for r in recs] == [("a", 3), ("b", 3)]
+
+
+def test_space_growth_is_stored(tmp_path):
+    db = tmp_path / "s.db"
+    s = Study(SPACE, storage=db, name="g", seed=0)
+    s.tell(s.ask(), 1.0)
+    s.extend_space({"z": Int(1, 4)})
+    t = s.ask()
+    s.tell(t, 0.5, params={**t.params, "z": 2})
+    again = Study(storage=db, name="g")
+    assert "z" in again.space and again.trials[1].params["z"] == 2 and "z" not in again.trials[0].params
+
+
+def _hammer(db: str, n: int) -> None:
+    study = Study(SPACE, storage=db, name="shared", seed=11)
+    for _ in range(n):
+        t = study.ask()
+        study.tell(t, quadratic(t.params))
+
+
+@pytest.mark.slow
+def test_several_processes_never_lose_a_trial_or_share_an_id(tmp_path):
+    db = str(tmp_path / "shared.db")
+    Study(SPACE, storage=db, name="shared", seed=11)
+    ctx = mp.get_context("spawn")
+    procs = [ctx.Process(target=_hammer, args=(db, 40)) for _ in range(4)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+        assert p.exitcode == 0
+    trials = Study(storage=db, name="shared").trials
+    assert [t.id for t in trials] == list(range(160))
+    assert all(t.state is TrialState.COMPLETE for t in trials)
+    keys = {SPACE.key(t.params) for t in trials}
+    assert len(keys) == 160  # different ids give different seeded configurations
+
+
+@pytest.mark.slow
+def test_trial_of_a_killed_process_is_failed_on_resume(tmp_path):
+    db = tmp_path / "k.db"
+    script = textwrap.dedent(f"""
+        import sys, time
+        sys.path.insert(0, {ROOT!r})
+        import hpcore
+        space = hpcore.Space({{"x": hpcore.Float(0, 1)}})
+        study = hpcore.Study(space, storage={str(db)!r}, name="k", seed=0)
+        def objective(p):
+            if len(study.trials) > 4:
+                print("running", flush=True)
+                time.sleep(60)
+            return p["x"]
+        study.optimize(objective, n_trials=10, verbose=False)
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "running"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(30)
+    study = Study(storage=db, name="k")
+    states = [t.state for t in study.trials]
+    assert states == [TrialState.COMPLETE] * 4 + [TrialState.FAILED]
+    assert "stopped before it finished" in study.trials[-1].error
+    study.optimize(lambda p: p["x"], n_trials=3, verbose=False)
+    assert [t.id for t in study.trials] == list(range(8))
+
+
+def test_running_trials_of_a_live_process_are_left_alone(tmp_path):
+    db = tmp_path / "l.db"
+    a = Study(SPACE, storage=db, name="l", seed=0)
+    t = a.ask()
+    b = Study(storage=db, name="l")  # same (live) process
+    assert b.trials[0].state is TrialState.RUNNING
+    a.tell(t, 1.0)
+    assert b.trials[0].state is TrialState.COMPLETE
