@@ -93,6 +93,11 @@ class Parameter:
         """Unit-cube block (m, n_dims) -> values (m,) (numeric dtype or object)."""
         raise NotImplementedError
 
+    def decode_one(self, u: Sequence[float]) -> Any:
+        """Unit-cube block (n_dims,) -> one value; the scalar twin of `decode_values`, kept
+        free of NumPy overhead because random sampling decodes one point per trial."""
+        raise NotImplementedError
+
     def grid_values(self, grid_points: int | None) -> list:
         raise NotImplementedError
 
@@ -172,6 +177,7 @@ class _Numeric(Parameter):
         else:
             self._grid = None
             self._t_lo, self._t_hi = float(t(float(self.low))), float(t(float(self.high)))
+        self._grid_list = None if self._grid is None else [float(v) for v in self._grid]
 
     def _transform(self, x: np.ndarray) -> np.ndarray:
         return np.log(x) if self.log else x
@@ -199,6 +205,18 @@ class _Numeric(Parameter):
             return np.clip(x, self.low, self.high)
         idx = np.rint((x - self._grid[0]) / self.step).astype(np.int64)
         return self._grid[np.clip(idx, 0, len(self._grid) - 1)]
+
+    def _decode_scalar(self, u: float) -> float:
+        u = min(max(u, 0.0), 1.0)
+        t = self._t_lo + u * (self._t_hi - self._t_lo)
+        x = math.exp(t) if self.log else t
+        if self._grid is None:
+            return min(max(x, self.low), self.high)
+        idx = min(max(round((x - self._grid_list[0]) / self.step), 0), len(self._grid_list) - 1)
+        return self._grid_list[idx]
+
+    def decode_one(self, u: Sequence[float]) -> Any:
+        return self.normalize(self._decode_scalar(float(u[0])))
 
     def grid_values(self, grid_points: int | None) -> list:
         if self._grid is not None:
@@ -343,6 +361,10 @@ class Choice(Parameter):
     def decode_values(self, u: np.ndarray) -> np.ndarray:
         return self._object_values[np.asarray(u).reshape(-1, self.n_dims).argmax(axis=1)]
 
+    def decode_one(self, u: Sequence[float]) -> Any:
+        u = list(u)
+        return self.values[u.index(max(u))]  # first maximum, as argmax
+
     def grid_values(self, grid_points: int | None) -> list:
         return list(self.values)
 
@@ -373,6 +395,9 @@ class Bool(Parameter):
 
     def decode_values(self, u: np.ndarray) -> np.ndarray:
         return np.asarray(u, dtype=float).reshape(-1) >= 0.5
+
+    def decode_one(self, u: Sequence[float]) -> bool:
+        return bool(u[0] >= 0.5)
 
     def grid_values(self, grid_points: int | None) -> list:
         return [False, True]
@@ -409,6 +434,9 @@ class Fixed(Parameter):
         out = np.empty(np.asarray(u).shape[0], dtype=object)
         out[:] = [self.value] * len(out)
         return out
+
+    def decode_one(self, u: Sequence[float]) -> Any:
+        return self.value
 
     def grid_values(self, grid_points: int | None) -> list:
         return [self.value]
@@ -620,7 +648,16 @@ class Space(Mapping):
 
     def decode(self, u: np.ndarray) -> dict[str, Any]:
         """u: (D,) -> configuration (inactive parameters absent)."""
-        return self.decode_many(np.asarray(u).reshape(1, -1))[0]
+        flat = np.asarray(u, dtype=float).reshape(-1)
+        if flat.shape[0] != self._dims:
+            raise ValueError(f"expected a point with {self._dims} encoded dimensions, got shape {np.shape(u)}")
+        values = flat.tolist()
+        out: dict[str, Any] = {}
+        for name in self._order:
+            if self.is_active(name, out):
+                sl = self._slices[name]
+                out[name] = self._params[name].decode_one(values[sl.start:sl.stop])
+        return out if self._order == list(self._params) else {n: out[n] for n in self._params if n in out}
 
     def decode_many(self, U: np.ndarray) -> list[dict[str, Any]]:
         """U: (m, D) -> m configurations."""

@@ -171,3 +171,9 @@ def test_public_names_exist():
     for name in ("Space", "Float", "Int", "Choice", "Bool", "Fixed", "Study", "minimize", "maximize",
                  "RandomSearch", "GridSearch", "Trial", "TrialState"):
         assert hasattr(hpcore, name)
+
+
+def test_scalar_and_vectorised_decoding_agree():
+    space = tutorial_space().extend({"seed": Fixed(3), "f": Float(0.1, 10.0, log=True, step=0.1)})
+    U = np.random.default_rng(5).random((500, space.dims))
+    assert [space.decode(u) for u in U] == space.decode_many(U)

@@ -1,0 +1,103 @@
+"""Per-trial overhead of ask + tell with random search: hpcore vs Optuna, side by side.
+
+    python -m benchmarks.overhead [--trials 300] [--repeats 5]
+
+Measures, in one run and interleaved so machine noise hits both alike, the wall time of
+`ask` + `tell` per trial (objective cost excluded: it returns a constant) on a 4-parameter
+space (log float, float, int, categorical), in memory and with SQLite storage. Prints a
+markdown table of medians over repeats and the throughput ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import hpcore
+
+SPACE = hpcore.Space({
+    "lr": hpcore.Float(1e-5, 1e-1, log=True),
+    "dropout": hpcore.Float(0.0, 0.5),
+    "units": hpcore.Int(16, 512),
+    "optimizer": hpcore.Choice(["adam", "sgd", "rmsprop"]),
+})
+
+
+def hpcore_run(n: int, storage: str | None) -> float:
+    """Seconds per trial of hpcore ask + tell."""
+    study = hpcore.Study(SPACE, strategy="random", storage=storage, name="bench", seed=0)
+    t0 = time.perf_counter()
+    for _ in range(n):
+        trial = study.ask()
+        study.tell(trial, 0.5)
+    return (time.perf_counter() - t0) / n
+
+
+def optuna_run(n: int, storage: str | None) -> float:
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0), storage=storage)
+    t0 = time.perf_counter()
+    for _ in range(n):
+        trial = study.ask()
+        trial.suggest_float("lr", 1e-5, 1e-1, log=True)
+        trial.suggest_float("dropout", 0.0, 0.5)
+        trial.suggest_int("units", 16, 512)
+        trial.suggest_categorical("optimizer", ["adam", "sgd", "rmsprop"])
+        study.tell(trial, 0.5)
+    return (time.perf_counter() - t0) / n
+
+
+def measure(trials: int, repeats: int, with_optuna: bool) -> dict[str, list[float]]:
+    runs: dict[str, Callable[[str], float]] = {
+        "hpcore, memory": lambda d: hpcore_run(trials, None),
+        "hpcore, SQLite": lambda d: hpcore_run(trials, str(Path(d) / "h.db")),
+    }
+    if with_optuna:
+        runs["Optuna RandomSampler, memory"] = lambda d: optuna_run(trials, None)
+        runs["Optuna RandomSampler, SQLite"] = lambda d: optuna_run(trials, f"sqlite:///{Path(d) / 'o.db'}")
+    out: dict[str, list[float]] = {k: [] for k in runs}
+    for _ in range(repeats):
+        for name, fn in runs.items():  # interleaved: noise hits every row alike
+            with tempfile.TemporaryDirectory() as d:
+                out[name].append(fn(d))
+    return out
+
+
+def table(results: dict[str, list[float]]) -> str:
+    med = {k: statistics.median(v) for k, v in results.items()}
+    lines = ["| setup | median per trial | trials/s |", "|---|---:|---:|"]
+    for k, v in med.items():
+        lines.append(f"| {k} | {v * 1e6:,.0f} µs | {1 / v:,.0f} |")
+    for kind in ("memory", "SQLite"):
+        ours, theirs = med.get(f"hpcore, {kind}"), med.get(f"Optuna RandomSampler, {kind}")
+        if ours and theirs:
+            lines.append(f"| **throughput ratio, {kind}** | **{theirs / ours:,.1f}x Optuna** | |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> str:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--trials", type=int, default=300)
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--no-optuna", action="store_true")
+    args = ap.parse_args(argv)
+    try:
+        import optuna  # noqa: F401
+
+        with_optuna = not args.no_optuna
+    except ImportError:
+        with_optuna = False
+    text = table(measure(args.trials, args.repeats, with_optuna))
+    print(f"ask+tell overhead, random search, 4 parameters, {args.trials} trials x {args.repeats} repeats\n")
+    print(text)
+    return text
+
+
+if __name__ == "__main__":
+    main()
