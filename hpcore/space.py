@@ -209,7 +209,7 @@ class _Numeric(Parameter):
     def _decode_scalar(self, u: float) -> float:
         u = min(max(u, 0.0), 1.0)
         t = self._t_lo + u * (self._t_hi - self._t_lo)
-        x = math.exp(t) if self.log else t
+        x = float(np.exp(t)) if self.log else t  # np.exp, not math.exp: bit-identical to the vectorised path
         if self._grid is None:
             return min(max(x, self.low), self.high)
         idx = min(max(round((x - self._grid_list[0]) / self.step), 0), len(self._grid_list) - 1)
