@@ -1,0 +1,178 @@
+"""Time per suggestion of Bayesian optimisation: hpcore vs scikit-optimize vs Optuna's GPSampler.
+
+    python -m benchmarks.bo_latency [--n 50,100,200,500,1000] [--dims 6,10] [--asks 5]
+                                    [--with skopt,optuna] [--skopt-max-n 500] [--optuna-max-n 1000]
+
+For each n and d: n random observations of Hartmann-6 (d = 6) or Ackley-10 (d = 10) are given to
+each library, then `asks` suggestions are timed, each followed by telling its value (so
+every library refits on every new point, as in a real run). Reported: the median time per
+suggestion (ask + tell). Libraries are run side by side in one process, interleaved per n,
+so machine noise hits all of them alike. Also reports hpcore's first ask including numba
+compilation, cold (empty cache) and warm (cache filled), measured in fresh subprocesses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+from benchmarks.functions import get_function
+
+
+def _observations(fn, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    lo, hi = np.array(fn.lower), np.array(fn.upper)
+    X = lo + rng.random((n, fn.dims)) * (hi - lo)
+    return X, np.array([fn(x) for x in X])
+
+
+def time_hpcore(fn, X: np.ndarray, y: np.ndarray, asks: int) -> list[float]:
+    import hpcore
+
+    space = fn.space()
+    study = hpcore.Study(space, strategy="bayes", seed=0)
+    for x, v in zip(X, y):
+        study.add({f"x{i}": float(xi) for i, xi in enumerate(x)}, float(v))
+    times = []
+    for _ in range(asks):
+        t0 = time.perf_counter()
+        trial = study.ask()
+        study.tell(trial, fn.params_call(trial.params))
+        times.append(time.perf_counter() - t0)
+    return times
+
+
+def time_skopt(fn, X: np.ndarray, y: np.ndarray, asks: int) -> list[float]:
+    from skopt import Optimizer
+
+    opt = Optimizer(list(zip(fn.lower, fn.upper)), base_estimator="GP", acq_func="EI", n_initial_points=1,
+                    random_state=0)
+    opt.tell([list(map(float, x)) for x in X], [float(v) for v in y])
+    times = []
+    for _ in range(asks):
+        t0 = time.perf_counter()
+        x = opt.ask()
+        opt.tell(x, float(fn(np.array(x))))
+        times.append(time.perf_counter() - t0)
+    return times
+
+
+def time_optuna(fn, X: np.ndarray, y: np.ndarray, asks: int) -> list[float]:
+    import optuna
+    from optuna.distributions import FloatDistribution
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    dists = {f"x{i}": FloatDistribution(lo, hi) for i, (lo, hi) in enumerate(zip(fn.lower, fn.upper))}
+    study = optuna.create_study(sampler=optuna.samplers.GPSampler(seed=0))
+    study.add_trials([
+        optuna.trial.create_trial(params={f"x{i}": float(v) for i, v in enumerate(x)}, distributions=dists,
+                                  value=float(v))
+        for x, v in zip(X, y)
+    ])
+    times = []
+    for _ in range(asks):
+        t0 = time.perf_counter()
+        trial = study.ask(dists)
+        study.tell(trial, float(fn(np.array([trial.params[f"x{i}"] for i in range(fn.dims)]))))
+        times.append(time.perf_counter() - t0)
+    return times
+
+
+_FIRST_ASK = """
+import time, numpy as np
+t0 = time.perf_counter()
+import hpcore
+from benchmarks.functions import get_function
+fn = get_function("hartmann6")
+study = hpcore.Study(fn.space(), strategy="bayes", seed=0)
+rng = np.random.default_rng(0)
+for x in rng.random((20, 6)):
+    study.add({f"x{i}": float(v) for i, v in enumerate(x)}, float(fn(x)))
+t1 = time.perf_counter()
+study.ask()
+print(time.perf_counter() - t1, t1 - t0)
+"""
+
+
+def first_ask(cold: bool) -> float:
+    """Seconds of the first ask in a fresh process (numba cache emptied first when cold)."""
+    env = dict(os.environ)
+    cache = tempfile.mkdtemp(prefix="hpcore-numba-") if cold else None
+    if cache:
+        env["NUMBA_CACHE_DIR"] = cache
+    try:
+        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        out = subprocess.run([sys.executable, "-c", _FIRST_ASK], env=env, cwd=root, capture_output=True,
+                             text=True, check=True).stdout.split()
+        return float(out[0])
+    finally:
+        if cache:
+            shutil.rmtree(cache, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> str:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", default="50,100,200,500,1000")
+    ap.add_argument("--dims", default="6,10")
+    ap.add_argument("--asks", type=int, default=5)
+    ap.add_argument("--with", dest="peers", default="skopt,optuna")
+    ap.add_argument("--skopt-max-n", type=int, default=500, help="skip skopt above this n (it takes minutes)")
+    ap.add_argument("--optuna-max-n", type=int, default=1000)
+    args = ap.parse_args(argv)
+    ns = [int(v) for v in args.n.split(",")]
+    dims = [int(v) for v in args.dims.split(",")]
+    peers = [p for p in args.peers.split(",") if p]
+    runners = {"hpcore": time_hpcore}
+    limits = {"hpcore": max(ns)}
+    if "skopt" in peers:
+        try:
+            import skopt  # noqa: F401
+
+            runners["scikit-optimize GP-EI"], limits["scikit-optimize GP-EI"] = time_skopt, args.skopt_max_n
+        except ImportError:
+            print("scikit-optimize not installed: skipped", file=sys.stderr)
+    if "optuna" in peers:
+        try:
+            import optuna  # noqa: F401
+            import torch  # noqa: F401
+
+            runners["Optuna GPSampler"], limits["Optuna GPSampler"] = time_optuna, args.optuna_max_n
+        except ImportError:
+            print("optuna or torch not installed: Optuna GPSampler skipped", file=sys.stderr)
+
+    lines = ["| d | n | " + " | ".join(f"{k} (ms)" for k in runners) + " | speed-up vs fastest peer |",
+             "|---|---:|" + "---:|" * len(runners) + "---:|"]
+    for d in dims:
+        fn = get_function("hartmann6" if d == 6 else f"ackley{d}")
+        for n in ns:
+            X, y = _observations(fn, n, seed=n)
+            med = {}
+            for name, run in runners.items():
+                if n > limits[name]:
+                    continue
+                run(fn, X[:20], y[:20], 1)  # warm-up: imports and compilation are not per-suggestion costs
+                med[name] = statistics.median(run(fn, X, y, args.asks)) * 1e3
+            cells = [f"{med[k]:,.1f}" if k in med else "—" for k in runners]
+            peer = [v for k, v in med.items() if k != "hpcore"]
+            ratio = f"{min(peer) / med['hpcore']:,.0f}x" if peer else "—"
+            lines.append(f"| {d} | {n} | " + " | ".join(cells) + f" | {ratio} |")
+            print(lines[-1], file=sys.stderr, flush=True)
+    cold, warm = first_ask(cold=True), first_ask(cold=False)
+    text = "\n".join(lines) + (
+        f"\n\nFirst ask in a fresh process (numba compilation included): cold cache {cold:.2f} s, "
+        f"warm cache {warm:.2f} s."
+    )
+    print(text)
+    return text
+
+
+if __name__ == "__main__":
+    main()

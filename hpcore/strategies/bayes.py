@@ -1,0 +1,213 @@
+"""Gaussian-process Bayesian optimisation on the space's unit-cube encoding.
+
+Notation
+    D       encoded dimensions (`Space.dims`); U: (n, D) observed points in [0, 1]^D
+    y       (n,) losses (values on a minimisation scale) of the COMPLETE trials
+    P       (p, D) pending points (RUNNING or WAITING trials)
+    a(u)    acquisition, larger is better: log-EI (default), log-PI, or −LCB
+
+Each suggestion: encode the finished trials (failed ones are left out of the model but
+never proposed again), fit the GP (warm-started from the previous fit), condition it on the
+pending points with their posterior mean (kriging believer) so parallel workers spread out,
+then maximise the acquisition over snapped candidates (integers rounded, one-hot exact,
+inactive dimensions constant) and propose the best point not already tried or pending.
+Before `n_initial` results exist the suggestions come from a scrambled Sobol design.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from typing import Any
+
+import numpy as np
+from scipy.stats import qmc
+
+from hpcore.gp import acquisition as acqf
+from hpcore.gp.acquisition_optimizer import local_perturbations, maximize_acquisition
+from hpcore.gp.model import GaussianProcess
+from hpcore.space import Bool, Choice, Float, Space
+from hpcore.strategies.base import Strategy, SuggestContext
+from hpcore.trial import Suggestion, TrialState
+
+__all__ = ["BayesianOptimization"]
+
+log = logging.getLogger("hpcore")
+
+_ACQUISITIONS = ("ei", "pi", "ucb")
+
+
+class BayesianOptimization(Strategy):
+    """GP-based Bayesian optimisation.
+
+    n_initial: space-filling points before the model takes over (default max(5, P + 1) for P
+        parameters, far fewer than KerasTuner's 3·P, so a 20-trial budget is mostly model-led).
+    acquisition: "ei" (log expected improvement), "pi" (log probability of improvement) or
+        "ucb" (lower confidence bound with `beta`).
+    kernel: "matern52" or "rbf"; deterministic: pin the noise near zero for exact objectives.
+    initial_design: "sobol" or "lhs" (Latin hypercube), scrambled and seeded by the study seed.
+    n_candidates: size of the candidate sweep (default grows with D); n_local: local searches.
+    """
+
+    name = "bayes"
+
+    def __init__(self, n_initial: int | None = None, acquisition: str = "ei", kernel: str = "matern52",
+                 deterministic: bool = False, beta: float = 4.0, initial_design: str = "sobol",
+                 n_candidates: int | None = None, n_local: int = 5) -> None:
+        if acquisition not in _ACQUISITIONS:
+            raise ValueError(f"acquisition must be one of {_ACQUISITIONS}, got {acquisition!r}")
+        if kernel not in ("matern52", "rbf"):
+            raise ValueError(f"kernel must be 'matern52' or 'rbf', got {kernel!r}")
+        if initial_design not in ("sobol", "lhs"):
+            raise ValueError(f"initial_design must be 'sobol' or 'lhs', got {initial_design!r}")
+        if n_initial is not None and (not isinstance(n_initial, int) or n_initial < 1):
+            raise ValueError(f"n_initial must be a positive integer, got {n_initial!r}")
+        if not beta >= 0:
+            raise ValueError(f"beta must be >= 0, got {beta!r}")
+        self.n_initial = n_initial
+        self.acquisition = acquisition
+        self.kernel = kernel
+        self.deterministic = bool(deterministic)
+        self.beta = float(beta)
+        self.initial_design = initial_design
+        self.n_candidates = n_candidates
+        self.n_local = int(n_local)
+        self._gp: GaussianProcess | None = None
+        self._gp_dims = -1
+        self._design: dict[tuple[int, int], np.ndarray] = {}
+
+    def settings(self) -> dict[str, Any]:
+        defaults = {"n_initial": None, "acquisition": "ei", "kernel": "matern52", "deterministic": False,
+                    "beta": 4.0, "initial_design": "sobol", "n_candidates": None, "n_local": 5}
+        return {k: getattr(self, k) for k, v in defaults.items() if getattr(self, k) != v}
+
+    def describe(self, space: Space) -> str:
+        return (f"Bayesian optimisation ({self.acquisition}, {self.kernel}) over {space.dims} encoded dimensions, "
+                f"{self._n_initial(space)} initial points")
+
+    def _n_initial(self, space: Space) -> int:
+        return self.n_initial if self.n_initial is not None else max(5, len(space) + 1)
+
+    # -- the initial design ------------------------------------------------------------------------
+    def _design_point(self, space: Space, seed: int, index: int) -> np.ndarray:
+        D = space.dims
+        size = 1 << max(5, int(index).bit_length())
+        key = (seed, D)
+        table = self._design.get(key)
+        if table is None or len(table) < size:
+            if self.initial_design == "sobol":
+                table = qmc.Sobol(D, scramble=True, seed=np.random.default_rng([seed, 0x50B])).random(size)
+            else:
+                table = qmc.LatinHypercube(D, seed=np.random.default_rng([seed, 0x1A5])).random(size)
+            self._design = {key: table}
+        return table[index]
+
+    # -- suggest -----------------------------------------------------------------------------------
+    def suggest(self, ctx: SuggestContext) -> Suggestion | None:
+        space = ctx.space
+        if space.dims == 0:
+            params = space.decode(np.empty(0))
+            return None if any(space.key(t.params) == space.key(params) for t in ctx.trials) else Suggestion(params)
+        taken = {space.key(t.params) for t in ctx.trials}
+        if len(taken) >= space.size:
+            return None
+        ok = [t for t in ctx.trials if t.ok and all(n in space for n in t.params)]
+        if len(ok) < self._n_initial(space):
+            return self._space_filling(ctx, taken, reason=None)
+        try:
+            return self._model_based(ctx, ok, taken)
+        except (np.linalg.LinAlgError, ValueError, FloatingPointError, ArithmeticError) as e:
+            return self._space_filling(ctx, taken, reason=f"the GP could not be fitted ({type(e).__name__}: {e})")
+
+    def _space_filling(self, ctx: SuggestContext, taken: set, reason: str | None) -> Suggestion | None:
+        if reason:
+            log.warning("bayes: %s; using a space-filling point for trial %d", reason, ctx.number)
+        space = ctx.space
+        rng = ctx.rng(0xB0)
+        for attempt in range(200):
+            u = self._design_point(space, ctx.seed, ctx.number + attempt * 7919) if attempt < 50 \
+                else rng.random(space.dims)
+            params = space.decode(space.snap(u[None, :])[0])
+            if space.key(params) not in taken:
+                return Suggestion(params, meta={"design": True})
+        return None
+
+    def _model_based(self, ctx: SuggestContext, ok: list, taken: set) -> Suggestion | None:
+        space = ctx.space
+        D = space.dims
+        U = space.encode_many([t.params for t in ok])
+        y = np.array([ctx.loss(t) for t in ok], dtype=float)
+        y = _tame(y)
+        if self._gp is None or self._gp_dims != D:
+            self._gp = GaussianProcess(kernel=self.kernel, deterministic=self.deterministic, seed=ctx.seed)
+            self._gp_dims = D
+        gp = self._gp.fit(U, y)
+        pending = [t for t in ctx.trials if t.state in (TrialState.RUNNING, TrialState.WAITING) and t.params
+                   and t.id != ctx.number]
+        if pending:
+            gp = gp.condition_on(space.encode_many([t.params for t in pending]))
+        best = float(gp.standardize(np.min(y)))
+        acq, acq_grad = self._acquisition(gp, best)
+
+        rng = ctx.rng(0xACF)
+        continuous = _continuous_mask(space)
+        m = self.n_candidates or int(min(4096, max(512, 128 * D)))
+        sweep = qmc.Sobol(D, scramble=True, seed=rng).random(1 << int(math.ceil(math.log2(m))))
+        order = np.argsort(y)
+        centres = U[order[: min(5, len(order))]]
+        local = local_perturbations(centres, max(32, m // 16), 0.05, continuous, rng)
+        wide = local_perturbations(centres[:1], max(32, m // 16), 0.2, continuous, rng)
+        candidates = space.snap(np.vstack([sweep, local, wide, centres]))
+        cand_U, _ = maximize_acquisition(acq, acq_grad, candidates, continuous, space.snap, n_local=self.n_local)
+        for u in cand_U[:256]:
+            params = space.decode(u)
+            if space.key(params) not in taken:
+                return Suggestion(params)
+        return self._space_filling(ctx, taken, reason="every good candidate was already tried")
+
+    def _acquisition(self, gp: GaussianProcess, best: float):
+        kind, beta = self.acquisition, self.beta
+
+        def value(Uq: np.ndarray, grad: bool = False):
+            out = gp.predict_standardized(Uq, return_grad=grad)
+            mean, var = out[0], out[1]
+            std = np.sqrt(var)
+            if kind == "ei":
+                res = acqf.log_expected_improvement(mean, std, best, minimize=True, return_grad=grad)
+            elif kind == "pi":
+                res = acqf.log_probability_of_improvement(mean, std, best, minimize=True, return_grad=grad)
+            else:
+                res = acqf.lower_confidence_bound(mean, std, beta, return_grad=grad)
+                res = (-res[0], -res[1], -res[2]) if grad else -res
+            if not grad:
+                return res
+            v, dm, ds = res
+            return v, acqf.chain_to_inputs(dm, ds, out[2], out[3], std)
+
+        return (lambda Uq: value(Uq)), (lambda Uq: value(Uq, grad=True))
+
+
+def _continuous_mask(space: Space) -> np.ndarray:
+    mask = np.zeros(space.dims, dtype=bool)
+    for name in space.order:
+        p = space[name]
+        if isinstance(p, Float) and p.step is None:
+            mask[space.slice(name)] = True
+    return mask
+
+
+def _tame(y: np.ndarray) -> np.ndarray:
+    """Keep extreme losses from flattening the model: values beyond a robust range (median ±
+    20 interquartile ranges) are compressed logarithmically, preserving their order."""
+    med = np.median(y)
+    q75, q25 = np.percentile(y, [75, 25])
+    iqr = q75 - q25
+    if not np.isfinite(iqr) or iqr <= 0:
+        spread = np.max(np.abs(y - med))
+        iqr = spread if np.isfinite(spread) and spread > 0 else 1.0
+    hi, lo = med + 20 * iqr, med - 20 * iqr
+    out = y.copy()
+    over, under = y > hi, y < lo
+    out[over] = hi + iqr * np.log1p((y[over] - hi) / iqr)
+    out[under] = lo - iqr * np.log1p((lo - y[under]) / iqr)
+    return out
