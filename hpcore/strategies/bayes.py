@@ -139,7 +139,10 @@ class BayesianOptimization(Strategy):
         y = np.array([ctx.loss(t) for t in ok], dtype=float)
         y = _tame(y)
         if self._gp is None or self._gp_dims != D:
-            self._gp = GaussianProcess(kernel=self.kernel, deterministic=self.deterministic, seed=ctx.seed)
+            # Noise is fitted above a floor low enough to resolve an exact objective to ~1e-5
+            # relative precision; a noisy objective lifts the fitted noise well above it.
+            self._gp = GaussianProcess(kernel=self.kernel, deterministic=self.deterministic, seed=ctx.seed,
+                                       noise_floor=1e-6)
             self._gp_dims = D
         gp = self._gp.fit(U, y)
         pending = [t for t in ctx.trials if t.state in (TrialState.RUNNING, TrialState.WAITING) and t.params

@@ -1,0 +1,625 @@
+"""`Tuner`: KerasTuner's interface on an hpcore `Study`.
+
+    import hpcore.adapters.keras as kt          # instead of `import keras_tuner as kt`
+    tuner = kt.RandomSearch(build_model, objective="val_accuracy", max_trials=10,
+                            directory="runs", project_name="mnist")
+    tuner.search(x, y, epochs=5, validation_data=(xv, yv))
+    model = tuner.get_best_models(1)[0]
+
+What happens underneath:
+- the space is discovered by running `build(hp)` once with the defaults when the tuner is made,
+  and grows as later trials declare new names (`Study.extend_space`; the trial that discovers a
+  name uses its default, and is told with the configuration it really used);
+- `directory/project_name/` holds the SQLite study (`study.db`), the weights of the best models
+  (`best/`) and Hyperband's checkpoints (`checkpoints/`); making the tuner again resumes, and
+  `overwrite=True` deletes these files and starts again;
+- with Hyperband the budget is the number of epochs, and a promoted configuration continues
+  from its checkpoint (weights and optimizer state) with `initial_epoch`, training only the
+  difference; checkpoints of configurations that can no longer be promoted are deleted;
+- a trial whose build or fit raises, or whose loss becomes NaN, is FAILED with its error and
+  the search goes on; `search` raises with the first error only if every trial of the call failed;
+- between trials the Keras session is cleared, and garbage collection is made cheap (see
+  `memory.SessionCleaner`) instead of skipped.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import os
+import shutil
+import time
+import warnings
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import keras
+from hpcore.adapters.keras.checkpoints import BestWeightsStore, CheckpointStore
+from hpcore.adapters.keras.hypermodel import HyperModel, as_hypermodel
+from hpcore.adapters.keras.hyperparameters import HyperParameters
+from hpcore.adapters.keras.memory import SessionCleaner
+from hpcore.adapters.keras.model_cache import ModelCache
+from hpcore.adapters.keras.objective import Objective, as_objective
+from hpcore.adapters.keras.tensorboard import write_hparams
+from hpcore.adapters.keras.trial_runner import Duplicate, TrialResult, TrialRunner
+
+from hpcore.space import Space
+from hpcore.storage.sqlite import SQLiteStorage
+from hpcore.strategies.base import Strategy, make_strategy
+from hpcore.study import Study, StudyExhausted, TooManyFailures
+from hpcore.trial import Trial, TrialState
+
+__all__ = ["BayesianOptimization", "GridSearch", "Hyperband", "RandomSearch", "Tuner"]
+
+_DB = "study.db"
+_INTERRUPTED = "interrupted: "
+#: Consecutive trials that only repeat already evaluated models before the search stops.
+_MAX_DUPLICATES = 100
+
+
+def _fit_parameter_names() -> list[str]:
+    return [p for p in inspect.signature(keras.Model.fit).parameters if p != "self"]
+
+
+class Tuner:
+    """Searches the hyperparameters of a Keras model with an hpcore strategy.
+
+    Args:
+        hypermodel: a `build_model(hp)` function or a `HyperModel`.
+        objective: metric name ("val_accuracy"), or `Objective(name, "max"|"min")`; the direction
+            is inferred from the name when not given. Default "val_loss".
+        strategy: "random", "grid", "bayes", "hyperband", or an hpcore `Strategy` object.
+        max_trials: trials in the project (including earlier runs of it). Default 10 for random
+            and bayes; unlimited for grid (until the grid is done) and hyperband (its plan).
+        max_epochs, min_epochs, factor, hyperband_iterations: Hyperband's budget in epochs
+            (max_epochs default 100), and its reduction factor.
+        executions_per_trial: fits per trial, averaged (reduces noise).
+        directory, project_name: where the project lives (default ./untitled_project).
+        overwrite: delete the project's study, weights and checkpoints and start again.
+        seed: seeds the strategy and, per trial and execution, Keras's random state
+            (`keras.utils.set_random_seed`), so a search can be repeated.
+        hyperparameters: an `HyperParameters` whose declarations override those of `build`
+            (e.g. `hp.Fixed("learning_rate", 1e-3)`).
+        tune_new_entries: False fixes every parameter not in `hyperparameters` to its default.
+        allow_new_entries: False makes a build that declares a parameter not in
+            `hyperparameters` fail.
+        keep_best_models: how many models' weights are kept for `get_best_models`.
+        gc_every: garbage-collect every this many trials (also at once when memory grows 5%).
+        model_cache_mb: Hyperband keeps the models of configurations it may still promote in memory,
+            up to about this size, so a promotion continues the live model (no rebuild, reload or
+            re-tracing); 0 always reloads from the checkpoint on disk.
+        strategy_kwargs: options for the strategy made from its name (e.g. {"acquisition": "ucb"}).
+    """
+
+    def __init__(
+        self,
+        hypermodel: Any = None,
+        objective: Any = None,
+        strategy: str | Strategy = "random",
+        max_trials: int | None = None,
+        max_epochs: int | None = None,
+        min_epochs: int = 1,
+        factor: int = 3,
+        hyperband_iterations: int = 1,
+        executions_per_trial: int = 1,
+        directory: str | os.PathLike | None = None,
+        project_name: str | None = None,
+        overwrite: bool = False,
+        seed: int | None = None,
+        hyperparameters: HyperParameters | None = None,
+        tune_new_entries: bool = True,
+        allow_new_entries: bool = True,
+        keep_best_models: int = 5,
+        gc_every: int = 1,
+        model_cache_mb: float = 1024,
+        strategy_kwargs: Mapping[str, Any] | None = None,
+        max_consecutive_failed_trials: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        for k in ("max_retries_per_trial", "logger", "tuner_id", "distribution_strategy", "max_model_size"):
+            if kwargs.pop(k, None) not in (None, 0):
+                warnings.warn(f"Tuner: {k}= is not supported and is ignored", stacklevel=2)
+        if kwargs:
+            raise TypeError(f"Tuner got unexpected arguments {sorted(kwargs)}")
+        if not isinstance(executions_per_trial, int) or executions_per_trial < 1:
+            raise ValueError(f"executions_per_trial must be a positive integer, got {executions_per_trial!r}")
+        self.hypermodel: HyperModel = as_hypermodel(hypermodel)
+        self.objective: Objective = as_objective(objective)
+        self.executions_per_trial = executions_per_trial
+        self.seed = seed
+        self.keep_best_models = int(keep_best_models)
+        self.max_consecutive_failed_trials = max_consecutive_failed_trials
+        self._overrides = hyperparameters.space if hyperparameters is not None else {}
+        self._tune_new = bool(tune_new_entries)
+        self._allow_new = bool(allow_new_entries)
+        self.strategy = self._make_strategy(strategy, max_epochs, min_epochs, factor, hyperband_iterations,
+                                            dict(strategy_kwargs or {}))
+        self.multi_fidelity = bool(self.strategy.multi_fidelity)
+        self.max_epochs: int | None = getattr(self.strategy, "max_budget", None) if self.multi_fidelity else None
+        if max_trials is None and self.strategy.name in ("random", "bayes"):
+            max_trials = 10
+        self.max_trials = max_trials
+
+        self.project_dir = Path(directory if directory is not None else ".") / (project_name or "untitled_project")
+        self.project_name = project_name or "untitled_project"
+        if overwrite:
+            self._delete_project_files()
+        self.project_dir.mkdir(parents=True, exist_ok=True)
+        self.checkpoints = CheckpointStore(self.project_dir)
+        self.best_weights = BestWeightsStore(self.project_dir)
+        self.study = self._open_study()
+        self.cleaner = SessionCleaner(gc_every=gc_every)
+        self.model_cache = ModelCache(int(model_cache_mb * 2**20)) if self.multi_fidelity else None
+        self.runner = TrialRunner(self.hypermodel, self.objective, executions_per_trial,
+                                  self.checkpoints if self.multi_fidelity else None, self.max_epochs, seed,
+                                  self.model_cache)
+        #: timings and counters of the searches run by this tuner (see `search`)
+        self.stats: dict[str, float] = {
+            "trials": 0, "failed": 0, "duplicates": 0, "epochs_trained": 0, "epochs_restored": 0,
+            "wall_s": 0.0, "fit_s": 0.0, "build_s": 0.0, "checkpoint_s": 0.0, "storage_s": 0.0,
+            "clear_session_s": 0.0, "gc_s": 0.0, "models_continued_in_memory": 0,
+        }
+
+    # -- construction -----------------------------------------------------------------------------
+    @staticmethod
+    def _make_strategy(strategy: str | Strategy, max_epochs: int | None, min_epochs: int, factor: int,
+                       iterations: int, options: dict[str, Any]) -> Strategy:
+        if isinstance(strategy, Strategy):
+            if options:
+                raise ValueError("strategy_kwargs= goes with a strategy name, not a strategy object")
+            return strategy
+        if strategy == "hyperband":
+            options = {"min_budget": int(min_epochs), "max_budget": int(max_epochs or 100), "eta": int(factor),
+                       "iterations": int(iterations), **options}
+        return make_strategy(strategy, **options)
+
+    def _delete_project_files(self) -> None:
+        """Remove what this adapter wrote in the project directory (nothing else)."""
+        d = self.project_dir
+        for name in (_DB, _DB + "-wal", _DB + "-shm", _DB + "-journal"):
+            (d / name).unlink(missing_ok=True)
+        for sub in ("checkpoints", "best"):
+            shutil.rmtree(d / sub, ignore_errors=True)
+
+    def _declare_space(self) -> Space:
+        """The initial space: one dry `build` with every default."""
+        hp = self._new_hp(Space(), {})
+        try:
+            model = self.hypermodel.build(hp)
+            del model
+        except Exception as e:  # noqa: BLE001 - trials will fail with this error, visibly
+            warnings.warn(f"build(hp) with the default hyperparameters raised {type(e).__name__}: {e}; "
+                          "starting with the parameters declared before the error", stacklevel=3)
+        finally:
+            keras.backend.clear_session(free_memory=False)
+        return Space(hp.new_definitions())
+
+    def _new_hp(self, space: Space, params: Mapping[str, Any]) -> HyperParameters:
+        hp = HyperParameters.from_trial(space, params)
+        hp._overrides = dict(self._overrides)
+        hp._tune_new = self._tune_new
+        hp._allow_new = self._allow_new
+        return hp
+
+    def _open_study(self) -> Study:
+        storage = SQLiteStorage(self.project_dir / _DB)
+        space = self._declare_space()
+        direction = self.objective.direction
+        if storage.get_study(self.project_name) is None:
+            return Study(space, strategy=self.strategy, direction=direction, storage=storage,
+                         name=self.project_name, seed=self.seed)
+        study = Study(None, strategy=self.strategy, direction=direction, storage=storage,
+                      name=self.project_name, seed=self.seed)
+        changed = [f"~ {n}: stored {study.space[n]!r}, build now declares {p!r}"
+                   for n, p in space.items() if n in study.space and study.space[n] != p]
+        if changed:
+            raise ValueError(
+                f"the project {str(self.project_dir)!r} holds a search whose build declared other "
+                "hyperparameters:\n  " + "\n  ".join(changed)
+                + "\npass overwrite=True to start again, or use another project_name"
+            )
+        study.extend_space({n: p for n, p in space.items() if n not in study.space})
+        return study
+
+    # -- search ------------------------------------------------------------------------------------
+    def _counted(self, t: Trial) -> bool:
+        """Trials that count towards max_trials: finished, not a duplicate, not interrupted."""
+        return (t.state.finished and "duplicate_of" not in t.user_attrs
+                and not (t.error or "").startswith(_INTERRUPTED))
+
+    def _prepare_fit(self, fit_args: tuple, fit_kwargs: dict[str, Any]) -> tuple[tuple, dict[str, Any]]:
+        """Name every positional argument after x and y, so epochs/callbacks can be set."""
+        kwargs = dict(fit_kwargs)
+        if len(fit_args) > 2:
+            names = _fit_parameter_names()
+            for name, value in zip(names[2:], fit_args[2:]):
+                if name in kwargs:
+                    raise TypeError(f"search() got multiple values for {name!r}")
+                kwargs[name] = value
+            fit_args = fit_args[:2]
+        return fit_args, kwargs
+
+    def search(self, *fit_args: Any, **fit_kwargs: Any) -> None:
+        """Run trials until `max_trials` (counting earlier runs of this project) or the strategy
+        is done. Takes exactly what `model.fit` takes; `verbose` here means 0: silent, 1: one line
+        per trial (default), 2: also Keras's per-epoch lines. With Hyperband the epochs of each
+        trial come from its budget (an `epochs` given here is ignored, with a warning)."""
+        verbose = fit_kwargs.pop("verbose", 1)
+        verbose = 1 if verbose == "auto" else int(verbose)
+        fit_args, fit_kwargs = self._prepare_fit(fit_args, fit_kwargs)
+        callbacks = list(fit_kwargs.pop("callbacks", None) or [])
+        fit_kwargs["verbose"] = 2 if verbose >= 2 else 0
+        if self.multi_fidelity:
+            for k in ("epochs", "initial_epoch"):
+                if k in fit_kwargs:
+                    warnings.warn(
+                        f"Hyperband sets each trial's epochs from its budget ({getattr(self.strategy, 'min_budget', 1)}"
+                        f" to {self.max_epochs} epochs, see the plan); the {k}={fit_kwargs[k]!r} given to "
+                        "search() is ignored. Set max_epochs= on the tuner instead.", stacklevel=2)
+                    fit_kwargs.pop(k)
+        if verbose and self.multi_fidelity:
+            plan = self.strategy.plan() if hasattr(self.strategy, "plan") else self.strategy.describe(self.study.space)
+            print(f"Hyperband plan (budget = epochs; a promoted configuration continues from its checkpoint "
+                  f"and trains only the difference):\n{plan}", flush=True)
+        elif verbose:
+            info = self.strategy.describe(self.study.space)
+            if info:
+                print(f"hpcore: {info}", flush=True)
+        _Search(self, fit_args, fit_kwargs, callbacks, verbose).run()
+
+    # -- results -------------------------------------------------------------------------------------
+    def _rank_key(self, t: Trial) -> tuple[float, float]:
+        loss = t.value if self.objective.direction == "minimize" else -t.value  # type: ignore[operator]
+        return (-(t.budget or 0), loss)
+
+    def get_best_trials(self, num_trials: int = 1) -> list[Trial]:
+        """The best completed trials, best first. With Hyperband, trials at the largest budget
+        come first, and each configuration appears once (at its largest budget)."""
+        ok = [t for t in self.study.trials if t.ok and "duplicate_of" not in t.user_attrs]
+        if self.multi_fidelity:
+            top: dict[Any, Trial] = {}
+            for t in ok:
+                key = t.config_id if t.config_id is not None else ("trial", t.id)
+                if key not in top or (t.budget or 0) > (top[key].budget or 0):
+                    top[key] = t
+            ok = list(top.values())
+        return sorted(ok, key=self._rank_key)[:num_trials]
+
+    def get_best_hyperparameters(self, num_trials: int = 1) -> list[HyperParameters]:
+        """`HyperParameters` of the best trials (`hp.values`, `hp.get(name)`; pass one to
+        `tuner.hypermodel.build(hp)` to build that model)."""
+        return [self._new_hp(self.study.space, t.params) for t in self.get_best_trials(num_trials)]
+
+    def get_best_models(self, num_models: int = 1) -> list[Any]:
+        """The best models, rebuilt and loaded with the weights of their best epoch."""
+        if num_models > self.keep_best_models:
+            raise ValueError(f"only the {self.keep_best_models} best models are kept; "
+                             f"make the tuner with keep_best_models={num_models}")
+        models = []
+        for t in self.get_best_trials(num_models):
+            if not self.best_weights.has(t.id):
+                raise FileNotFoundError(f"the weights of trial {t.id} were not saved "
+                                        f"({self.best_weights.path(t.id)} is missing)")
+            model = self.runner.build(self._new_hp(self.study.space, t.params))
+            self.best_weights.load(t.id, model)
+            models.append(model)
+        return models
+
+    def search_space_summary(self) -> None:
+        """Print the search space as known so far (it grows as trials declare new names)."""
+        space = self.study.space
+        print(f"Search space summary\nparameters: {len(space)}")
+        for name, p in space.items():
+            print(f"{name} ({p.kind}): {p!r}")
+
+    def results_summary(self, num_trials: int = 10) -> None:
+        """Print the best trials: value, budget, and configuration."""
+        best = self.get_best_trials(num_trials)
+        trials = self.study.trials
+        n_failed = sum(t.state is TrialState.FAILED for t in trials)
+        print(f"Results summary\nproject: {self.project_dir}\nobjective: {self.objective.name} "
+              f"({self.objective.direction})\ntrials: {len(trials)} ({n_failed} failed)")
+        for t in best:
+            budget = f", {t.budget} epochs" if t.budget is not None else ""
+            print(f"\ntrial {t.id}: {self.objective.name} = {t.value:.6g}{budget}")
+            for name, v in t.params.items():
+                print(f"  {name}: {v}")
+
+    def __repr__(self) -> str:
+        return (f"{type(self).__name__}(strategy={self.strategy!r}, objective={self.objective!r}, "
+                f"project={str(self.project_dir)!r}, trials={len(self.study.trials)})")
+
+
+class _Search:
+    """One call of `Tuner.search`: asks, runs and tells trials, and keeps the project tidy."""
+
+    def __init__(self, tuner: Tuner, fit_args: tuple, fit_kwargs: dict[str, Any], callbacks: list,
+                 verbose: int) -> None:
+        self.tuner, self.fit_args, self.fit_kwargs = tuner, fit_args, fit_kwargs
+        self.callbacks, self.verbose = callbacks, verbose
+        self.study = tuner.study
+        self.completed = self.failed = 0
+        self.first_error: tuple[str, BaseException | None] | None = None
+        self.consecutive_failures = 0
+        self.consecutive_duplicates = 0
+        self.fit_epochs = fit_kwargs.get("epochs", 1)
+        # Names the user's `fit` reads: they select models too, beyond those `build` reads.
+        self.fit_names: set[str] = set()
+        for t in self.study.trials:
+            self.fit_names.update(t.user_attrs.get("fit_params", ()))
+
+    # -- trial accounting -----------------------------------------------------------------------
+    def _remaining(self) -> float:
+        if self.tuner.max_trials is None:
+            return math.inf
+        return self.tuner.max_trials - sum(self.tuner._counted(t) for t in self.study.trials)
+
+    def run(self) -> None:
+        tuner, stats = self.tuner, self.tuner.stats
+        t0 = time.perf_counter()
+        tuner.cleaner.start()
+        clear0, gc0 = tuner.cleaner.clear_seconds, tuner.cleaner.gc_seconds
+        try:
+            while self._remaining() > 0:
+                t = time.perf_counter()
+                try:
+                    trial = self.study.ask()
+                except StudyExhausted as e:
+                    if self.verbose:
+                        print(f"hpcore: {e}; the search is complete", flush=True)
+                    break
+                finally:
+                    stats["storage_s"] += time.perf_counter() - t
+                self._run_trial(trial)
+                tuner.cleaner.after_trial()
+                if self.consecutive_duplicates >= _MAX_DUPLICATES:
+                    if self.verbose:
+                        print(f"hpcore: the last {_MAX_DUPLICATES} configurations all built models already "
+                              "evaluated; the space looks exhausted, stopping", flush=True)
+                    break
+                n = self.tuner.max_consecutive_failed_trials
+                if n is not None and self.consecutive_failures >= n:
+                    self._raise_failures(f"{n} consecutive trials failed")
+        finally:
+            if tuner.model_cache is not None:  # what is left is reloaded from disk by a later search
+                stats["models_continued_in_memory"] += tuner.model_cache.hits
+                tuner.model_cache.hits = 0
+                tuner.model_cache.clear()
+            tuner.cleaner.stop()
+            stats["clear_session_s"] += tuner.cleaner.clear_seconds - clear0
+            stats["gc_s"] += tuner.cleaner.gc_seconds - gc0
+            stats["wall_s"] += time.perf_counter() - t0
+        if self.failed and not self.completed:
+            self._raise_failures(f"all {self.failed} trials failed")
+
+    def _raise_failures(self, what: str) -> None:
+        assert self.first_error is not None
+        text, exc = self.first_error
+        raise TooManyFailures(f"{what}; the first error:\n{text}") from exc
+
+    # -- one trial ----------------------------------------------------------------------------------
+    def _worth(self) -> Callable[[float], bool] | None:
+        """Whether a value at this trial's budget could rank among the `keep_best_models` best
+        (its weights are then kept in memory at its best epoch)."""
+        k = self.tuner.keep_best_models
+        if k <= 0:
+            return None
+        ranked = self.tuner.get_best_trials(k)
+        if len(ranked) < k:
+            return lambda v: True
+        kth = self.tuner._rank_key(ranked[-1])
+        budget = self._budget
+        sign = 1.0 if self.tuner.objective.direction == "minimize" else -1.0
+        return lambda v: (-(budget or 0), sign * v) < kth
+
+    def _duplicate_key(self, params: Mapping[str, Any], names: set[str], epochs: Any) -> tuple:
+        return (repr(epochs),) + tuple(sorted((n, type(params[n]) is bool, repr(params[n]))
+                                              for n in names if n in params))
+
+    def _duplicate_check(self) -> Callable[[HyperParameters], int | None] | None:
+        """For single-fidelity strategies: a configuration whose parameters differ from a
+        completed trial's only in parameters the model does not read (e.g. units_3 of a 2-layer
+        model, in a space without conditions) builds the same model; its result is reused."""
+        if self.tuner.multi_fidelity:
+            return None
+        seen: dict[tuple, int] = {}
+        for t in self.study.trials:
+            if t.ok and "used_params" in t.user_attrs and "duplicate_of" not in t.user_attrs:
+                key = self._duplicate_key(t.params, set(t.user_attrs["used_params"]), t.user_attrs.get("fit_epochs"))
+                seen.setdefault(key, t.id)
+
+        def check(hp: HyperParameters) -> int | None:
+            names = hp.accessed["build"] | self.fit_names
+            return seen.get(self._duplicate_key(hp.values, names, self.fit_epochs))
+
+        return check
+
+    def _run_trial(self, trial: Trial) -> None:
+        tuner, study = self.tuner, self.study
+        hp = tuner._new_hp(study.space, trial.params)
+        self._budget = trial.budget
+        started = time.perf_counter()
+        try:
+            res = tuner.runner.run(trial, hp, self.fit_args, self.fit_kwargs, self.callbacks, self._worth(),
+                                   self._duplicate_check())
+        except Duplicate as d:
+            self._tell_duplicate(trial, hp, d.trial_id)
+            return
+        except KeyboardInterrupt as e:
+            study.tell(trial, exception=f"{_INTERRUPTED}{type(e).__name__}")
+            raise
+        except Exception as e:  # noqa: BLE001 - any failure of user code is a FAILED trial
+            self._tell_failure(trial, e, time.perf_counter() - started)
+            return
+        self._tell_success(trial, hp, res, time.perf_counter() - started)
+
+    def _final_params(self, trial: Trial, hp: HyperParameters) -> dict[str, Any] | None:
+        """The configuration really used, after extending the space with new names (None when it
+        equals the trial's)."""
+        new = hp.new_definitions()
+        if new:
+            self.study.extend_space(new)
+        used = {**trial.params, **{n: v for n, v in hp.values.items() if n not in trial.params}}
+        if used == dict(trial.params):
+            return None
+        try:
+            return self.study.space.validate(used)
+        except ValueError:
+            return None  # e.g. an active name the model never read: keep the trial's own params
+
+    def _tell_success(self, trial: Trial, hp: HyperParameters, res: TrialResult, seconds: float) -> None:
+        tuner, study, stats = self.tuner, self.study, self.tuner.stats
+        objective = tuner.objective
+        fit_names = hp.accessed["fit"]
+        self.fit_names |= fit_names
+        attrs: dict[str, Any] = {
+            "epochs": [e.epochs for e in res.executions] if len(res.executions) > 1 else res.executions[0].epochs,
+            "history": [e.history for e in res.executions] if len(res.executions) > 1 else res.executions[0].history,
+            "best_epoch": [e.best_epoch for e in res.executions] if len(res.executions) > 1
+            else res.executions[0].best_epoch,
+            "execution_values": [e.value for e in res.executions],
+            "used_params": sorted(hp.accessed["build"] | fit_names),
+            "fit_params": sorted(fit_names),
+            "fit_epochs": self.fit_epochs if not tuner.multi_fidelity else trial.budget,
+            "epochs_trained": res.epochs_trained,
+            "fit_seconds": round(res.fit_seconds, 4),
+            "build_seconds": round(res.build_seconds, 4),
+        }
+        if trial.previous_budget:
+            attrs["resumed_from_epoch"] = [e.resumed_from for e in res.executions] if len(res.executions) > 1 \
+                else res.executions[0].resumed_from
+        t = time.perf_counter()
+        params = self._final_params(trial, hp)
+        done = study.tell(trial, res.value, user_attrs=attrs, params=params)
+        stats["storage_s"] += time.perf_counter() - t
+        stats["trials"] += 1
+        stats["epochs_trained"] += res.epochs_trained
+        stats["epochs_restored"] += res.epochs_restored
+        stats["fit_s"] += res.fit_seconds
+        stats["build_s"] += res.build_seconds
+        stats["checkpoint_s"] += res.checkpoint_seconds
+        if done.state is TrialState.COMPLETE:
+            self.completed += 1
+            self.consecutive_failures = 0
+            self.consecutive_duplicates = 0
+        else:  # the value was rejected (not finite)
+            self._note_failure(done.error or "", None)
+        t = time.perf_counter()
+        self._keep_best_weights(done, res)
+        self._drop_checkpoints()
+        stats["checkpoint_s"] += time.perf_counter() - t
+        for base in res.tensorboard_bases:
+            write_hparams(base, trial.id, done.params, {objective.name: res.value, **res.metrics(objective)})
+        if self.verbose:
+            self._print(done, res, seconds)
+
+    def _keep_best_weights(self, done: Trial, res: TrialResult) -> None:
+        k = self.tuner.keep_best_models
+        if k <= 0 or not done.ok:
+            return
+        keep = {t.id for t in self.tuner.get_best_trials(k)}
+        weights = res.best_execution(self.tuner.objective).best_weights
+        if done.id in keep and weights is not None:
+            self.tuner.best_weights.save(done.id, weights, self.tuner.runner.input_shape)
+        self.tuner.best_weights.retain(keep)
+
+    def _drop_checkpoints(self) -> None:
+        live_configs = getattr(self.tuner.strategy, "live_configs", None)
+        if self.tuner.multi_fidelity and callable(live_configs):
+            live = live_configs(self.study)
+            self.tuner.checkpoints.retain(live)
+            if self.tuner.model_cache is not None:
+                self.tuner.model_cache.retain(live)
+
+    def _tell_duplicate(self, trial: Trial, hp: HyperParameters, original: int) -> None:
+        src = self.study.trials[original]
+        attrs = {k: v for k, v in src.user_attrs.items() if k not in ("fit_seconds", "build_seconds")}
+        attrs["duplicate_of"] = original
+        self.study.tell(trial, src.value, user_attrs=attrs, params=self._final_params(trial, hp))
+        self.tuner.stats["duplicates"] += 1
+        self.consecutive_duplicates += 1
+        if self.verbose:
+            print(f"trial {trial.id}: builds the same model as trial {original}; its result is reused", flush=True)
+
+    def _tell_failure(self, trial: Trial, e: BaseException, seconds: float) -> None:
+        done = self.study.tell(trial, exception=e)
+        self.tuner.stats["failed"] += 1
+        self._note_failure(done.error or repr(e), e)
+        self._drop_checkpoints()
+        if self.verbose:
+            print(f"trial {trial.id}: FAILED after {seconds:.1f}s: {type(e).__name__}: {e}", flush=True)
+
+    def _note_failure(self, text: str, e: BaseException | None) -> None:
+        self.failed += 1
+        self.consecutive_failures += 1
+        if self.first_error is None:
+            self.first_error = (text, e)
+
+    def _print(self, t: Trial, res: TrialResult, seconds: float) -> None:
+        best = self.tuner.get_best_trials(1)
+        budget = ""
+        if t.budget is not None:
+            restored = res.executions[0].resumed_from
+            unit = "epoch" if t.budget == 1 else "epochs"
+            budget = f" [{t.budget} {unit}" + (f", continued from epoch {restored}]" if restored else "]")
+        params = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in t.params.items())
+        value = "FAILED" if t.value is None else f"{t.value:.4f}"
+        best_s = f" (best {best[0].value:.4f})" if best else ""
+        print(f"trial {t.id}{budget}: {self.tuner.objective.name}={value}{best_s} {seconds:.1f}s  {params}",
+              flush=True)
+
+
+# -- KerasTuner's class names ------------------------------------------------------------------------
+class RandomSearch(Tuner):
+    """Random search (`strategy="random"`), KerasTuner's argument names."""
+
+    def __init__(self, hypermodel: Any = None, objective: Any = None, max_trials: int = 10, seed: int | None = None,
+                 hyperparameters: HyperParameters | None = None, tune_new_entries: bool = True,
+                 allow_new_entries: bool = True, **kwargs: Any) -> None:
+        super().__init__(hypermodel, objective, strategy="random", max_trials=max_trials, seed=seed,
+                         hyperparameters=hyperparameters, tune_new_entries=tune_new_entries,
+                         allow_new_entries=allow_new_entries, **kwargs)
+
+
+class GridSearch(Tuner):
+    """Grid search (`strategy="grid"`): every combination once (floats need a step);
+    `max_trials=None` runs the whole grid."""
+
+    def __init__(self, hypermodel: Any = None, objective: Any = None, max_trials: int | None = None,
+                 seed: int | None = None, hyperparameters: HyperParameters | None = None,
+                 tune_new_entries: bool = True, allow_new_entries: bool = True, **kwargs: Any) -> None:
+        super().__init__(hypermodel, objective, strategy="grid", max_trials=max_trials, seed=seed,
+                         hyperparameters=hyperparameters, tune_new_entries=tune_new_entries,
+                         allow_new_entries=allow_new_entries, **kwargs)
+
+
+class BayesianOptimization(Tuner):
+    """Gaussian-process Bayesian optimisation (`strategy="bayes"`). `num_initial_points` is the
+    size of the initial design; `alpha` and `beta` of KerasTuner are accepted and ignored
+    (hpcore's GP fits its noise, and uses log-EI by default)."""
+
+    def __init__(self, hypermodel: Any = None, objective: Any = None, max_trials: int = 10,
+                 num_initial_points: int | None = None, alpha: float | None = None, beta: float | None = None,
+                 seed: int | None = None, hyperparameters: HyperParameters | None = None,
+                 tune_new_entries: bool = True, allow_new_entries: bool = True, **kwargs: Any) -> None:
+        options = dict(kwargs.pop("strategy_kwargs", None) or {})
+        if num_initial_points:
+            options["n_initial"] = int(num_initial_points)
+        super().__init__(hypermodel, objective, strategy="bayes", max_trials=max_trials, seed=seed,
+                         hyperparameters=hyperparameters, tune_new_entries=tune_new_entries,
+                         allow_new_entries=allow_new_entries, strategy_kwargs=options, **kwargs)
+
+
+class Hyperband(Tuner):
+    """Hyperband (`strategy="hyperband"`): budgets in epochs from `min_epochs` (default 1) to
+    `max_epochs`, reduction `factor`; promoted configurations continue from their checkpoint."""
+
+    def __init__(self, hypermodel: Any = None, objective: Any = None, max_epochs: int = 100, factor: int = 3,
+                 hyperband_iterations: int = 1, seed: int | None = None,
+                 hyperparameters: HyperParameters | None = None, tune_new_entries: bool = True,
+                 allow_new_entries: bool = True, **kwargs: Any) -> None:
+        super().__init__(hypermodel, objective, strategy="hyperband", max_epochs=max_epochs, factor=factor,
+                         hyperband_iterations=hyperband_iterations, seed=seed, hyperparameters=hyperparameters,
+                         tune_new_entries=tune_new_entries, allow_new_entries=allow_new_entries, **kwargs)
+

@@ -1,0 +1,207 @@
+"""MNIST MLP tuning: hpcore's Keras adapter against KerasTuner, on 4,000/1,000 real digits.
+
+    python -m benchmarks.mnist_keras                  # every arm, markdown table at the end
+    python -m benchmarks.mnist_keras --arms hpcore-hyperband,kt-hyperband
+    python -m benchmarks.mnist_keras --memory         # memory after 50 trials vs after 5
+    python -m benchmarks.mnist_keras --quick          # tiny settings, to check the script runs
+
+The space is the MLP of a common KerasTuner tutorial: 1-5 Dense layers of 32-512 units (step 32),
+optimizer adam/sgd/rmsprop, learning rate 1e-4..1e-2 (log). Arms:
+    hpcore-hyperband, kt-hyperband   Hyperband, max_epochs 27, factor 3
+    hpcore-random, hpcore-bayes      20 trials of 10 epochs (kt-random, kt-bayes on request)
+Every arm runs in its own fresh process (same imports, same data), and reports wall time,
+CPU time, epochs trained, the best validation accuracy, and the time outside `model.fit`
+(measured by a callback from the start to the end of each fit, for both libraries alike).
+The machine may be shared: CPU seconds are less sensitive to other processes than wall time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Any
+
+ARMS = ("hpcore-hyperband", "kt-hyperband", "hpcore-random", "hpcore-bayes")
+OPTIONAL_ARMS = ("kt-random", "kt-bayes")
+
+
+def build_model(hp: Any) -> Any:
+    """The tutorial MLP; `hp` is hpcore's or KerasTuner's (same methods)."""
+    import keras
+
+    model = keras.Sequential([keras.Input((784,))])
+    for i in range(hp.Int("num_layers", 1, 5)):
+        model.add(keras.layers.Dense(hp.Int(f"units_{i}", min_value=32, max_value=512, step=32), activation="relu"))
+    model.add(keras.layers.Dense(10, activation="softmax"))
+    lr = hp.Float("learning_rate", min_value=1e-4, max_value=1e-2, sampling="log")
+    optimizer = {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD,
+                 "rmsprop": keras.optimizers.RMSprop}[hp.Choice("optimizer", ["adam", "sgd", "rmsprop"])]
+    model.compile(optimizer=optimizer(learning_rate=lr), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    return model
+
+
+def _cpu_seconds() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def _fit_clock() -> Any:
+    """A callback class summing epochs and the seconds spent inside model.fit, across the deep
+    copies both tuners make of it (the totals live on the class)."""
+    import keras
+
+    class FitClock(keras.callbacks.Callback):
+        epochs = 0
+        fit_seconds = 0.0
+        fits = 0
+
+        def on_train_begin(self, logs: Any = None) -> None:
+            self._t = time.perf_counter()
+
+        def on_train_end(self, logs: Any = None) -> None:
+            FitClock.fit_seconds += time.perf_counter() - self._t
+            FitClock.fits += 1
+
+        def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
+            FitClock.epochs += 1
+
+    return FitClock
+
+
+def run_arm(arm: str, quick: bool, workdir: str) -> dict[str, Any]:
+    """Run one arm in this process; returns its figures."""
+    from hpcore.adapters.keras.datasets import load_mnist
+
+    (x, y), (xv, yv) = load_mnist(n_samples=500 if quick else None, n_val=100 if quick else 1000, seed=0)
+    clock = _fit_clock()
+    library, strategy = arm.split("-")
+    max_epochs = 3 if quick else 27
+    n_trials, epochs = (3, 2) if quick else (20, 10)
+    kw: dict[str, Any] = {"objective": "val_accuracy", "directory": workdir, "project_name": arm,
+                          "overwrite": True, "seed": 0}
+    fit_kw: dict[str, Any] = {"validation_data": (xv, yv), "callbacks": [clock()], "verbose": 0}
+    if library == "hpcore":
+        import hpcore.adapters.keras as kt
+    else:
+        import keras_tuner as kt
+    if strategy == "hyperband":
+        tuner = kt.Hyperband(build_model, max_epochs=max_epochs, factor=3, **kw)
+    elif strategy == "random":
+        tuner = kt.RandomSearch(build_model, max_trials=n_trials, **kw)
+        fit_kw["epochs"] = epochs
+    else:
+        tuner = kt.BayesianOptimization(build_model, max_trials=n_trials, **kw)
+        fit_kw["epochs"] = epochs
+    cpu0, t0 = _cpu_seconds(), time.perf_counter()
+    tuner.search(x, y, **fit_kw)
+    wall, cpu = time.perf_counter() - t0, _cpu_seconds() - cpu0
+    if library == "hpcore":
+        best = tuner.get_best_trials(1)[0]
+        best_acc, n = best.value, len(tuner.study.trials)
+        extra = {k: round(v, 2) for k, v in tuner.stats.items() if isinstance(v, float)}
+        extra["epochs_restored"] = tuner.stats["epochs_restored"]
+    else:
+        best_acc = tuner.oracle.get_best_trials(1)[0].score
+        n, extra = len(tuner.oracle.trials), {}
+    return {"arm": arm, "trials": n, "epochs": clock.epochs, "wall_s": wall, "cpu_s": cpu,
+            "fit_s": clock.fit_seconds, "outside_fit_s": wall - clock.fit_seconds, "best_val_accuracy": best_acc,
+            **({"details": extra} if extra else {})}
+
+
+def run_memory(n_trials: int, quick: bool, workdir: str) -> dict[str, Any]:
+    """Resident memory after 5 trials and after `n_trials` (random search, 1 epoch each)."""
+    import hpcore.adapters.keras as kt
+    from hpcore.adapters.keras.datasets import load_mnist
+    from hpcore.adapters.keras.memory import rss_bytes
+
+    (x, y), (xv, yv) = load_mnist(n_samples=1000 if quick else None, n_val=200 if quick else 1000, seed=0)
+    rss: list[int] = []
+
+    class Probe(kt.HyperModel):
+        def build(self, hp: Any) -> Any:  # called at the start of every trial: memory after the previous one
+            rss.append(rss_bytes() or 0)
+            return build_model(hp)
+
+    tuner = kt.RandomSearch(Probe(), objective="val_accuracy", max_trials=n_trials, directory=workdir,
+                            project_name="memory", overwrite=True, seed=0)
+    tuner.search(x, y, epochs=1, validation_data=(xv, yv), verbose=0)
+    rss.append(rss_bytes() or 0)
+    after5, after_n = rss[6], rss[-1]  # rss[0] is the dry build, rss[k] the start of trial k
+    return {"trials": n_trials, "rss_after_5_mb": after5 / 2**20, f"rss_after_{n_trials}_mb": after_n / 2**20,
+            "ratio": after_n / after5, "ok": after_n <= 1.2 * after5, "gc_s": tuner.stats["gc_s"],
+            "clear_session_s": tuner.stats["clear_session_s"]}
+
+
+def _subprocess(args: list[str]) -> dict[str, Any]:
+    out = subprocess.run([sys.executable, "-m", "benchmarks.mnist_keras", *args], capture_output=True, text=True, check=False,
+                         cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    for line in reversed(out.stdout.splitlines()):
+        if line.startswith("RESULT "):
+            return json.loads(line[len("RESULT "):])
+    raise RuntimeError(f"benchmark arm {args} failed:\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}")
+
+
+def table(results: list[dict[str, Any]]) -> str:
+    lines = ["| arm | trials | epochs | wall s | CPU s | in fit s | outside fit s | best val_acc |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in results:
+        lines.append(f"| {r['arm']} | {r['trials']} | {r['epochs']} | {r['wall_s']:.0f} | {r['cpu_s']:.0f} | "
+                     f"{r['fit_s']:.0f} | {r['outside_fit_s']:.1f} | {r['best_val_accuracy']:.4f} |")
+    by = {r["arm"]: r for r in results}
+    if "hpcore-hyperband" in by and "kt-hyperband" in by:
+        h, k = by["hpcore-hyperband"], by["kt-hyperband"]
+        lines.append("")
+        lines.append(f"hpcore/KerasTuner Hyperband: wall {h['wall_s'] / k['wall_s']:.2f}x, "
+                     f"CPU {h['cpu_s'] / k['cpu_s']:.2f}x, epochs {h['epochs']} vs {k['epochs']}, "
+                     f"best val_acc {h['best_val_accuracy']:.4f} vs {k['best_val_accuracy']:.4f} "
+                     "(target: <= 0.7x wall, >= val_acc)")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--arms", default=",".join(ARMS), help=f"comma-separated, from {ARMS + OPTIONAL_ARMS}")
+    p.add_argument("--memory", action="store_true", help="memory check instead of the tuning arms")
+    p.add_argument("--memory-trials", type=int, default=50)
+    p.add_argument("--quick", action="store_true", help="tiny settings (smoke test of the script)")
+    p.add_argument("--arm", help=argparse.SUPPRESS)  # internal: run one arm in this process
+    args = p.parse_args(argv)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    with tempfile.TemporaryDirectory(prefix="hpcore-mnist-") as workdir:
+        if args.arm:
+            if args.arm == "memory":
+                res = run_memory(args.memory_trials, args.quick, workdir)
+            else:
+                res = run_arm(args.arm, args.quick, workdir)
+            print("RESULT " + json.dumps(res), flush=True)
+            return 0
+        if args.memory:
+            res = _subprocess(["--arm", "memory", "--memory-trials", str(args.memory_trials)]
+                              + (["--quick"] if args.quick else []))
+            print(json.dumps(res, indent=2))
+            return 0 if res["ok"] else 1
+        results = []
+        for arm in args.arms.split(","):
+            if arm.startswith("kt-"):
+                try:
+                    import keras_tuner  # noqa: F401
+                except ImportError:
+                    print(f"{arm}: keras-tuner is not installed, skipped", flush=True)
+                    continue
+            res = _subprocess(["--arm", arm] + (["--quick"] if args.quick else []))
+            print(json.dumps(res), flush=True)
+            results.append(res)
+        print()
+        print(table(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,499 @@
+"""Stationary ARD covariance kernels and their derivatives, compiled with numba.
+
+Notation
+--------
+n, m   number of training points / query points
+d      input dimension
+X      (n, d) training inputs, nominally in [0, 1]^d
+Xq     (m, d) query inputs
+ℓ      (d,) ARD lengthscales, all > 0
+σ²_f   signal variance (scalar > 0)
+σ²_n   noise variance (scalar > 0)
+Z      X / ℓ, (n, d) inputs rescaled by the lengthscales
+r²     r²_ij = Σ_k (Z_ik − Z_jk)², the scaled squared distance
+s      s_ijk = (Z_ik − Z_jk)², the per-dimension terms of r²
+K      (n, n) kernel matrix K_ij = k(x_i, x_j); K_y = K + σ²_n I
+α      (n,) K_y⁻¹ y
+W      (n, n) α αᵀ − K_y⁻¹
+
+Kernels (``kernel`` argument)
+    "matern52":  k(r) = σ²_f (1 + √5 r + 5r²/3) exp(−√5 r)
+    "rbf":       k(r) = σ²_f exp(−r²/2)
+
+Both kernels share the identities
+    ∂k/∂log ℓ_k      =  f(r) s_k
+    ∂k(x, x')/∂x_k   = −f(r) (x_k − x'_k) / ℓ_k²
+with f(r) = σ²_f (5/3)(1 + √5 r) exp(−√5 r) for Matérn-5/2 and f(r) = k(r) for
+RBF, so one radial factor f serves both the hyperparameter gradient and the
+input gradient, and neither needs a division by r (smooth at r = 0).
+
+Log-marginal-likelihood gradient:  ∂L/∂θ_j = ½ tr(W ∂K_y/∂θ_j).
+
+Public wrappers convert inputs to C-contiguous float64, check shapes, and
+dispatch to serial or parallel (``prange``) compiled loops depending on the
+amount of work; ``kernels_ref`` holds NumPy versions of every routine.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+from numba import njit, prange
+
+__all__ = [
+    "KERNELS",
+    "cross_covariance",
+    "cross_covariance_grad",
+    "cross_covariance_grad_contract",
+    "kernel_code",
+    "kernel_matrix",
+    "lml_kernel_grad",
+]
+
+MATERN52 = 0
+RBF = 1
+KERNELS = {"matern52": MATERN52, "rbf": RBF}
+
+# nnan/ninf are left out on purpose: NaNs must propagate so callers can detect
+# bad inputs, and exp(-large) must underflow to exactly 0 rather than garbage.
+_FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}
+_SQRT5 = math.sqrt(5.0)
+_FIVE_THIRDS = 5.0 / 3.0
+
+# Below this many pair-dimension operations (rows·cols·d) a parallel launch
+# costs more than it saves on a 2-core machine.
+PARALLEL_MIN_WORK = 200_000
+
+
+def kernel_code(kernel: str) -> int:
+    """Map a kernel name to the integer code the compiled loops branch on."""
+    try:
+        return KERNELS[kernel]
+    except KeyError:
+        raise ValueError(f"unknown kernel {kernel!r}; expected one of {sorted(KERNELS)}") from None
+
+
+# --------------------------------------------------------------------------- #
+# Scalar building blocks (inlined by LLVM into the loops below)
+# --------------------------------------------------------------------------- #
+@njit(cache=True, fastmath=_FASTMATH)
+def _k_of_r2(r2: float, sf2: float, kind: int) -> float:
+    if kind == MATERN52:
+        sr = _SQRT5 * math.sqrt(r2)
+        return sf2 * (1.0 + sr + _FIVE_THIRDS * r2) * math.exp(-sr)
+    return sf2 * math.exp(-0.5 * r2)
+
+
+@njit(cache=True, fastmath=_FASTMATH)
+def _f_of_r2(r2: float, sf2: float, kind: int) -> float:
+    if kind == MATERN52:
+        sr = _SQRT5 * math.sqrt(r2)
+        return sf2 * _FIVE_THIRDS * (1.0 + sr) * math.exp(-sr)
+    return sf2 * math.exp(-0.5 * r2)
+
+
+@njit(cache=True, fastmath=_FASTMATH)
+def _k_and_f_of_r2(r2: float, sf2: float, kind: int):
+    if kind == MATERN52:
+        sr = _SQRT5 * math.sqrt(r2)
+        e = math.exp(-sr)
+        return sf2 * (1.0 + sr + _FIVE_THIRDS * r2) * e, sf2 * _FIVE_THIRDS * (1.0 + sr) * e
+    k = sf2 * math.exp(-0.5 * r2)
+    return k, k
+
+
+@njit(cache=True, fastmath=_FASTMATH)
+def _sqdist(A, i, B, j):
+    acc = 0.0
+    for k in range(A.shape[1]):
+        t = A[i, k] - B[j, k]
+        acc += t * t
+    return acc
+
+
+@njit(cache=True)
+def _chunk_bounds(c: int, nchunks: int, total: int):
+    return c * total // nchunks, (c + 1) * total // nchunks
+
+
+# Symmetric loops visit "row pairs" (p, n-1-p): row i has i strictly-lower
+# entries, so each pair costs n-1 and equal slices of pairs balance the threads.
+@njit(cache=True)
+def _n_pairs(n: int) -> int:
+    return (n + 1) // 2
+
+
+# --------------------------------------------------------------------------- #
+# K(X, X): lower triangle (optionally mirrored)
+# --------------------------------------------------------------------------- #
+@njit(cache=True, fastmath=_FASTMATH)
+def _sym_row(Z, sf2, kind, out, i, full):
+    for j in range(i):
+        v = _k_of_r2(_sqdist(Z, i, Z, j), sf2, kind)
+        out[i, j] = v
+        if full:
+            out[j, i] = v
+    out[i, i] = sf2
+
+
+@njit(cache=True, fastmath=_FASTMATH)
+def _sym_pairs(Z, sf2, kind, out, full, p0, p1):
+    n = Z.shape[0]
+    for p in range(p0, p1):
+        _sym_row(Z, sf2, kind, out, p, full)
+        q = n - 1 - p
+        if q != p:
+            _sym_row(Z, sf2, kind, out, q, full)
+
+
+@njit(cache=True, fastmath=_FASTMATH)
+def _sym_jit(Z, sf2, kind, out, full):
+    _sym_pairs(Z, sf2, kind, out, full, 0, _n_pairs(Z.shape[0]))
+
+
+@njit(cache=True, fastmath=_FASTMATH, parallel=True)
+def _sym_jit_par(Z, sf2, kind, out, full, nchunks):
+    npairs = _n_pairs(Z.shape[0])
+    for c in prange(nchunks):
+        p0, p1 = _chunk_bounds(c, nchunks, npairs)
+        _sym_pairs(Z, sf2, kind, out, full, p0, p1)
+
+
+# --------------------------------------------------------------------------- #
+# K(X1, X2)
+# --------------------------------------------------------------------------- #
+@njit(cache=True, fastmath=_FASTMATH)
+def _cross_rows(Z1, Z2, sf2, kind, out, i0, i1):
+    for i in range(i0, i1):
+        for j in range(Z2.shape[0]):
+            out[i, j] = _k_of_r2(_sqdist(Z1, i, Z2, j), sf2, kind)
+
+
+@njit(cache=True, fastmath=_FASTMATH)
+def _cross_jit(Z1, Z2, sf2, kind, out):
+    _cross_rows(Z1, Z2, sf2, kind, out, 0, Z1.shape[0])
+
+
+@njit(cache=True, fastmath=_FASTMATH, parallel=True)
+def _cross_jit_par(Z1, Z2, sf2, kind, out, nchunks):
+    for c in prange(nchunks):
+        i0, i1 = _chunk_bounds(c, nchunks, Z1.shape[0])
+        _cross_rows(Z1, Z2, sf2, kind, out, i0, i1)
+
+
+# --------------------------------------------------------------------------- #
+# ½ tr(W ∂K/∂log ℓ_k) for all k and Σ_{i>j} W_ij K_ij in one O(n² d) pass
+# --------------------------------------------------------------------------- #
+@njit(cache=True, fastmath=_FASTMATH)
+def _lsgrad_row(Z, alpha, Kinv, sf2, kind, i, acc):
+    # acc[:d] collects Σ_j W_ij f_ij s_ijk, acc[d] collects Σ_j W_ij K_ij (j < i).
+    d = Z.shape[1]
+    ai = alpha[i]
+    for j in range(i):
+        k, f = _k_and_f_of_r2(_sqdist(Z, i, Z, j), sf2, kind)
+        # W is formed on the fly so no n×n temporary is needed; only the lower
+        # triangle of Kinv is read (LAPACK potri fills just one triangle).
+        w = ai * alpha[j] - Kinv[i, j]
+        acc[d] += w * k
+        wf = w * f
+        for kk in range(d):
+            t = Z[i, kk] - Z[j, kk]
+            acc[kk] += wf * t * t
+
+
+@njit(cache=True, fastmath=_FASTMATH)
+def _lsgrad_pairs(Z, alpha, Kinv, sf2, kind, p0, p1, acc):
+    n = Z.shape[0]
+    for p in range(p0, p1):
+        _lsgrad_row(Z, alpha, Kinv, sf2, kind, p, acc)
+        q = n - 1 - p
+        if q != p:
+            _lsgrad_row(Z, alpha, Kinv, sf2, kind, q, acc)
+
+
+@njit(cache=True, fastmath=_FASTMATH)
+def _lsgrad_jit(Z, alpha, Kinv, sf2, kind):
+    acc = np.zeros(Z.shape[1] + 1)
+    _lsgrad_pairs(Z, alpha, Kinv, sf2, kind, 0, _n_pairs(Z.shape[0]), acc)
+    return acc
+
+
+@njit(cache=True, fastmath=_FASTMATH, parallel=True)
+def _lsgrad_jit_par(Z, alpha, Kinv, sf2, kind, nchunks):
+    # One private accumulator row per chunk avoids races; rows are padded to
+    # whole 64-byte cache lines (plus one) so threads never share a line.
+    width = Z.shape[1] + 1
+    stride = (width + 7) // 8 * 8 + 8
+    acc = np.zeros((nchunks, stride))
+    npairs = _n_pairs(Z.shape[0])
+    for c in prange(nchunks):
+        p0, p1 = _chunk_bounds(c, nchunks, npairs)
+        _lsgrad_pairs(Z, alpha, Kinv, sf2, kind, p0, p1, acc[c, :width])
+    return acc[:, :width].sum(axis=0)
+
+
+# --------------------------------------------------------------------------- #
+# ∂k(xq, x_j)/∂xq: full tensor and weighted contractions over j
+# --------------------------------------------------------------------------- #
+@njit(cache=True, fastmath=_FASTMATH)
+def _xgrad_full_rows(Zq, Z, inv_ls, sf2, kind, out, i0, i1):
+    d = Z.shape[1]
+    for q in range(i0, i1):
+        for j in range(Z.shape[0]):
+            f = _f_of_r2(_sqdist(Zq, q, Z, j), sf2, kind)
+            for kk in range(d):
+                out[q, j, kk] = -f * (Zq[q, kk] - Z[j, kk]) * inv_ls[kk]
+
+
+@njit(cache=True, fastmath=_FASTMATH)
+def _xgrad_full_jit(Zq, Z, inv_ls, sf2, kind, out):
+    _xgrad_full_rows(Zq, Z, inv_ls, sf2, kind, out, 0, Zq.shape[0])
+
+
+@njit(cache=True, fastmath=_FASTMATH, parallel=True)
+def _xgrad_full_jit_par(Zq, Z, inv_ls, sf2, kind, out, nchunks):
+    for c in prange(nchunks):
+        i0, i1 = _chunk_bounds(c, nchunks, Zq.shape[0])
+        _xgrad_full_rows(Zq, Z, inv_ls, sf2, kind, out, i0, i1)
+
+
+@njit(cache=True, fastmath=_FASTMATH)
+def _xgrad_contract_rows(Zq, Z, inv_ls, sf2, kind, v, B, has_B, Gv, GB, i0, i1):
+    # The radial factor f is computed once per (q, j) and shared by both
+    # contractions, so mean and variance gradients cost one pass together.
+    d = Z.shape[1]
+    for q in range(i0, i1):
+        for j in range(Z.shape[0]):
+            f = _f_of_r2(_sqdist(Zq, q, Z, j), sf2, kind)
+            a = v[j] * f
+            if has_B:
+                b = B[q, j] * f
+                for kk in range(d):
+                    t = Zq[q, kk] - Z[j, kk]
+                    Gv[q, kk] += a * t
+                    GB[q, kk] += b * t
+            else:
+                for kk in range(d):
+                    Gv[q, kk] += a * (Zq[q, kk] - Z[j, kk])
+        for kk in range(d):
+            Gv[q, kk] *= -inv_ls[kk]
+            if has_B:
+                GB[q, kk] *= -inv_ls[kk]
+
+
+@njit(cache=True, fastmath=_FASTMATH)
+def _xgrad_contract_jit(Zq, Z, inv_ls, sf2, kind, v, B, has_B, Gv, GB):
+    _xgrad_contract_rows(Zq, Z, inv_ls, sf2, kind, v, B, has_B, Gv, GB, 0, Zq.shape[0])
+
+
+@njit(cache=True, fastmath=_FASTMATH, parallel=True)
+def _xgrad_contract_jit_par(Zq, Z, inv_ls, sf2, kind, v, B, has_B, Gv, GB, nchunks):
+    for c in prange(nchunks):
+        i0, i1 = _chunk_bounds(c, nchunks, Zq.shape[0])
+        _xgrad_contract_rows(Zq, Z, inv_ls, sf2, kind, v, B, has_B, Gv, GB, i0, i1)
+
+
+# --------------------------------------------------------------------------- #
+# Validation helpers and public wrappers
+# --------------------------------------------------------------------------- #
+def _as_matrix(name: str, A) -> np.ndarray:
+    A = np.ascontiguousarray(A, dtype=np.float64)
+    if A.ndim != 2:
+        raise ValueError(f"{name} must be 2-D (n, d); got shape {A.shape}")
+    return A
+
+
+def _as_vector(name: str, v, size: int) -> np.ndarray:
+    v = np.ascontiguousarray(v, dtype=np.float64)
+    if v.ndim != 1 or v.shape[0] != size:
+        raise ValueError(f"{name} must have shape ({size},); got {v.shape}")
+    return v
+
+
+def _check_hyper(lengthscales, signal_variance: float, d: int) -> tuple[np.ndarray, float]:
+    ls = _as_vector("lengthscales", lengthscales, d)
+    if not np.all(np.isfinite(ls)) or np.any(ls <= 0.0):
+        raise ValueError("lengthscales must be finite and > 0")
+    sf2 = float(signal_variance)
+    if not (math.isfinite(sf2) and sf2 > 0.0):
+        raise ValueError("signal_variance must be finite and > 0")
+    return ls, sf2
+
+
+def _nchunks(work: float, units: int) -> int:
+    """0 means run serially; otherwise the number of parallel chunks."""
+    threads = numba.get_num_threads()
+    if threads < 2 or work < PARALLEL_MIN_WORK or units < 2:
+        return 0
+    # A few chunks per thread smooth out uneven progress without much overhead.
+    return int(min(units, 4 * threads))
+
+
+def kernel_matrix(
+    X: np.ndarray,
+    lengthscales: np.ndarray,
+    signal_variance: float,
+    kernel: str = "matern52",
+    lower_only: bool = False,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
+    """K(X, X): (n, n) symmetric kernel matrix with σ²_f on the diagonal.
+
+    X: (n, d); lengthscales: (d,). With ``lower_only=True`` only the lower
+    triangle (incl. diagonal) is written, which is all a Cholesky needs; the
+    strict upper triangle is zero in a new array and left untouched in
+    ``out``. ``out``: optional preallocated C-contiguous float64 (n, n)
+    buffer, reused to avoid page-faulting a fresh n² allocation per call.
+    """
+    X = _as_matrix("X", X)
+    ls, sf2 = _check_hyper(lengthscales, signal_variance, X.shape[1])
+    Z = np.ascontiguousarray(X / ls)
+    n = Z.shape[0]
+    if out is None:
+        out = np.zeros((n, n)) if lower_only else np.empty((n, n))
+    elif out.shape != (n, n) or out.dtype != np.float64 or not out.flags.c_contiguous:
+        raise ValueError(f"out must be a C-contiguous float64 array of shape ({n}, {n})")
+    nch = _nchunks(0.5 * n * n * max(Z.shape[1], 1), _n_pairs(n))
+    if nch:
+        _sym_jit_par(Z, sf2, kernel_code(kernel), out, not lower_only, nch)
+    else:
+        _sym_jit(Z, sf2, kernel_code(kernel), out, not lower_only)
+    return out
+
+
+def cross_covariance(
+    X1: np.ndarray,
+    X2: np.ndarray,
+    lengthscales: np.ndarray,
+    signal_variance: float,
+    kernel: str = "matern52",
+) -> np.ndarray:
+    """K(X1, X2): (n1, n2) cross-covariance for X1: (n1, d), X2: (n2, d)."""
+    X1 = _as_matrix("X1", X1)
+    X2 = _as_matrix("X2", X2)
+    if X1.shape[1] != X2.shape[1]:
+        raise ValueError(f"dimension mismatch: X1 has d={X1.shape[1]}, X2 has d={X2.shape[1]}")
+    ls, sf2 = _check_hyper(lengthscales, signal_variance, X1.shape[1])
+    Z1 = np.ascontiguousarray(X1 / ls)
+    Z2 = np.ascontiguousarray(X2 / ls)
+    out = np.empty((Z1.shape[0], Z2.shape[0]))
+    nch = _nchunks(Z1.shape[0] * Z2.shape[0] * max(Z1.shape[1], 1), Z1.shape[0])
+    if nch:
+        _cross_jit_par(Z1, Z2, sf2, kernel_code(kernel), out, nch)
+    else:
+        _cross_jit(Z1, Z2, sf2, kernel_code(kernel), out)
+    return out
+
+
+def lml_kernel_grad(
+    X: np.ndarray,
+    alpha: np.ndarray,
+    K_inv: np.ndarray,
+    lengthscales: np.ndarray,
+    signal_variance: float,
+    kernel: str = "matern52",
+) -> tuple[np.ndarray, float]:
+    """Kernel-hyperparameter part of ∂(log marginal likelihood).
+
+    With W = α αᵀ − K_y⁻¹, returns
+      g_ls: (d,)  ½ tr(W ∂K/∂log ℓ_k) for every k, and
+      g_sf2: float ½ tr(W ∂K/∂log σ²_f) = ½ tr(W K).
+    X: (n, d); alpha: (n,) = K_y⁻¹ y; K_inv: (n, n) = K_y⁻¹ of which only the
+    lower triangle and diagonal are read. One O(n² d) pass; the d matrices
+    ∂K/∂log ℓ_k are never formed. The noise gradient, ½ σ²_n tr(W), is O(n)
+    and left to the caller.
+    """
+    X = _as_matrix("X", X)
+    n, d = X.shape
+    alpha = _as_vector("alpha", alpha, n)
+    K_inv = _as_matrix("K_inv", K_inv)
+    if K_inv.shape != (n, n):
+        raise ValueError(f"K_inv must have shape ({n}, {n}); got {K_inv.shape}")
+    ls, sf2 = _check_hyper(lengthscales, signal_variance, d)
+    Z = np.ascontiguousarray(X / ls)
+    kind = kernel_code(kernel)
+    nch = _nchunks(0.5 * n * n * max(d, 1), _n_pairs(n))
+    acc = _lsgrad_jit_par(Z, alpha, K_inv, sf2, kind, nch) if nch else _lsgrad_jit(Z, alpha, K_inv, sf2, kind)
+    diag_w = alpha * alpha - np.diagonal(K_inv)
+    # Off-diagonal terms appear twice in the full trace; the half cancels that.
+    g_sf2 = float(acc[d] + 0.5 * sf2 * diag_w.sum())
+    return np.array(acc[:d]), g_sf2
+
+
+def cross_covariance_grad(
+    Xq: np.ndarray,
+    X: np.ndarray,
+    lengthscales: np.ndarray,
+    signal_variance: float,
+    kernel: str = "matern52",
+) -> np.ndarray:
+    """∂k(xq_i, x_j)/∂xq_i: (m, n, d) tensor for Xq: (m, d), X: (n, d).
+
+    Memory is m·n·d; prefer :func:`cross_covariance_grad_contract` when the
+    tensor is only needed contracted with weights.
+    """
+    Xq = _as_matrix("Xq", Xq)
+    X = _as_matrix("X", X)
+    if Xq.shape[1] != X.shape[1]:
+        raise ValueError("Xq and X must have the same number of columns")
+    ls, sf2 = _check_hyper(lengthscales, signal_variance, X.shape[1])
+    Zq = np.ascontiguousarray(Xq / ls)
+    Z = np.ascontiguousarray(X / ls)
+    inv_ls = 1.0 / ls
+    m, n, d = Zq.shape[0], Z.shape[0], Z.shape[1]
+    out = np.empty((m, n, d))
+    nch = _nchunks(m * n * max(d, 1), m)
+    if nch:
+        _xgrad_full_jit_par(Zq, Z, inv_ls, sf2, kernel_code(kernel), out, nch)
+    else:
+        _xgrad_full_jit(Zq, Z, inv_ls, sf2, kernel_code(kernel), out)
+    return out
+
+
+def cross_covariance_grad_contract(
+    Xq: np.ndarray,
+    X: np.ndarray,
+    lengthscales: np.ndarray,
+    signal_variance: float,
+    vector_weights: np.ndarray,
+    matrix_weights: np.ndarray | None = None,
+    kernel: str = "matern52",
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Weighted sums of ∂k(xq_i, x_j)/∂xq_i over training points j.
+
+    Returns (Gv, GB), both (m, d):
+      Gv[i, k] = Σ_j v_j     ∂k(xq_i, x_j)/∂xq_ik   (v = vector_weights, (n,))
+      GB[i, k] = Σ_j B_ij    ∂k(xq_i, x_j)/∂xq_ik   (B = matrix_weights, (m, n))
+    GB is None when no matrix weights are given. With v = α this is ∂mean/∂xq;
+    with B = K*ᵀ K_y⁻¹ (rows), −2 GB is ∂variance/∂xq. Cost O(m n d), no
+    (m, n, d) temporary.
+    """
+    Xq = _as_matrix("Xq", Xq)
+    X = _as_matrix("X", X)
+    if Xq.shape[1] != X.shape[1]:
+        raise ValueError("Xq and X must have the same number of columns")
+    m, n, d = Xq.shape[0], X.shape[0], X.shape[1]
+    ls, sf2 = _check_hyper(lengthscales, signal_variance, d)
+    v = _as_vector("vector_weights", vector_weights, n)
+    has_B = matrix_weights is not None
+    if has_B:
+        B = _as_matrix("matrix_weights", matrix_weights)
+        if B.shape != (m, n):
+            raise ValueError(f"matrix_weights must have shape ({m}, {n}); got {B.shape}")
+        GB = np.zeros((m, d))
+    else:
+        B = np.zeros((0, 0))
+        GB = np.zeros((0, 0))
+    Zq = np.ascontiguousarray(Xq / ls)
+    Z = np.ascontiguousarray(X / ls)
+    inv_ls = 1.0 / ls
+    Gv = np.zeros((m, d))
+    kind = kernel_code(kernel)
+    nch = _nchunks(m * n * max(d, 1), m)
+    if nch:
+        _xgrad_contract_jit_par(Zq, Z, inv_ls, sf2, kind, v, B, has_B, Gv, GB, nch)
+    else:
+        _xgrad_contract_jit(Zq, Z, inv_ls, sf2, kind, v, B, has_B, Gv, GB)
+    return Gv, (GB if has_B else None)

@@ -1,0 +1,675 @@
+"""Exact Gaussian-process regression with MAP-fitted ARD hyperparameters.
+
+Notation
+--------
+n, m   number of training / query points;  d input dimension
+X      (n, d) training inputs, expected in [0, 1]^d
+y      (n,) targets in original units;  ỹ = (y − μ_y) / s_y standardised targets
+Xq     (m, d) query inputs
+θ      (d + 2,) log-hyperparameters [log ℓ_1..log ℓ_d, log σ²_f, log σ²_n]
+ℓ      (d,) lengthscales;  σ²_f signal variance;  σ²_n noise variance
+       (σ²_f and σ²_n live in standardised units: ỹ has unit variance)
+K      (n, n) kernel matrix;  K_y = K + (σ²_n + jitter) I = Uᵀ U = L Lᵀ
+α      (n,) K_y⁻¹ ỹ
+k*     (m, n) cross-covariance K(Xq, X)
+V      (n, m) L⁻¹ k*ᵀ;   posterior latent mean k* α, variance σ²_f − Σ V²
+
+Model: ỹ ~ GP(0, k) + N(0, σ²_n). θ maximises
+    log p(ỹ | θ) + log prior(θ),
+    log p(ỹ | θ) = −½ ỹᵀ α − Σ log U_ii − (n/2) log 2π,
+with independent weak priors
+    log ℓ_k  ~ Normal(√2 + ½ log d, √3)   (scale grows with d: in high
+                                           dimension the unit cube is "long")
+    log σ²_f ~ Normal(0, 2)                (ỹ has unit variance)
+    σ²_n     ~ Gamma(1.1, rate 20)         (pushes noise small; noisy mode only)
+The deterministic mode fixes σ²_n at the noise floor.
+
+Storage convention: the Cholesky factor is kept as the upper factor U of K_y in
+Fortran order (what LAPACK returns without copies); L = Uᵀ is its C-order view.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import math
+import threading
+import warnings
+
+import numpy as np
+from scipy.linalg import cho_solve, solve_triangular
+from scipy.linalg.lapack import dpotrf, dpotri
+from scipy.optimize import minimize
+
+from . import kernels as _k
+
+try:  # optional: only used to keep BLAS single-threaded on small matrices
+    from threadpoolctl import ThreadpoolController
+except ImportError:  # pragma: no cover - depends on the environment
+    ThreadpoolController = None
+
+__all__ = ["GaussianProcess"]
+
+_LOG_2PI = math.log(2.0 * math.pi)
+
+# Box bounds for θ; priors keep the optimum well inside in ordinary use.
+_LOG_LS_BOUNDS = (math.log(5e-3), math.log(1e3))
+_LOG_SF2_BOUNDS = (math.log(1e-3), math.log(1e3))
+_LOG_NOISE_MAX = 0.0  # σ²_n ≤ 1 = total variance of ỹ
+
+_SF2_PRIOR_STD = 2.0
+_NOISE_GAMMA_SHAPE = 1.1
+_NOISE_GAMMA_RATE = 20.0
+
+# Posterior latent variance floor (standardised units); keeps std > 0 for the
+# acquisition functions and log-EI.
+_VAR_FLOOR = 1e-12
+
+# Below this many training points BLAS runs single-threaded inside GP calls:
+# LAPACK on a 40×40 matrix takes microseconds, while waking a second BLAS
+# thread costs far more (milliseconds when the other core is busy).
+_BLAS_SINGLE_THREAD_MAX_N = 300
+_blas_lock = threading.Lock()
+_blas_libs: list | None = None
+
+
+def _blas_controllers() -> list:
+    global _blas_libs
+    if _blas_libs is None:
+        libs = []
+        if ThreadpoolController is not None:
+            try:
+                libs = list(ThreadpoolController().select(user_api="blas").lib_controllers)
+            except (OSError, AttributeError, ValueError, RuntimeError):
+                libs = []  # introspection failed: run without the tuning
+        _blas_libs = libs
+    return _blas_libs
+
+
+@contextlib.contextmanager
+def _blas_threads_for(n: int):
+    """Limit BLAS to one thread while working on an n-point GP, if n is small.
+
+    The previous thread counts are restored on exit. Nested or concurrent use
+    only ever lowers the count temporarily, so it is safe if not optimal.
+    """
+    if n > _BLAS_SINGLE_THREAD_MAX_N:
+        yield
+        return
+    with _blas_lock:
+        saved = []
+        for lib in _blas_controllers():
+            k = lib.get_num_threads()
+            if k is not None and k > 1:
+                lib.set_num_threads(1)
+                saved.append((lib, k))
+    try:
+        yield
+    finally:
+        with _blas_lock:
+            for lib, k in saved:
+                lib.set_num_threads(k)
+
+
+# Warm-start heuristics: a warm refit whose per-point objective worsens by more
+# than this many nats looks stuck in a stale basin and triggers restarts.
+_BAD_JUMP_PER_POINT = 0.25
+
+# Optimiser budget: tolerances in nats of the total log posterior (see
+# _run_lbfgs), iteration caps, and the subset size for multi-start searches.
+_TOL_NATS = 0.02
+_TOL_MAX = 1e-4
+_MAXITER_WARM = 50
+_MAXITER_COLD = 200
+_RESTART_SUBSET = 256
+
+
+def _ls_prior_params(d: int) -> tuple[float, float]:
+    """(mean, std) of the log-normal lengthscale prior for dimension d."""
+    return math.sqrt(2.0) + 0.5 * math.log(max(d, 1)), math.sqrt(3.0)
+
+
+class GaussianProcess:
+    """Zero-mean GP on standardised targets with ARD Matérn-5/2 or RBF kernel.
+
+    Parameters
+    ----------
+    kernel : "matern52" or "rbf".
+    deterministic : if True observations are treated as exact: σ²_n is fixed
+        at ``noise_floor`` instead of being fitted.
+    noise_floor : lower bound for σ²_n (standardised units). Defaults to 1e-6
+        when deterministic, 1e-4 otherwise (a noisy objective rarely has less
+        noise than that and the floor keeps K_y well conditioned).
+    seed : seed for the random restarts of the hyperparameter search.
+    n_restarts : number of random starting points added to the default start
+        on a cold fit and on periodic/recovery restarts.
+    restart_every : a warm-started fit runs the random restarts again after
+        this many consecutive warm fits.
+    warm_start : if True a refit starts from the previous optimum.
+
+    Fitted attributes
+    -----------------
+    lengthscales (d,), signal_variance, noise_variance (standardised units),
+    theta (d + 2,), y_mean, y_std, last_fit_nfev (objective evaluations in
+    the last fit), last_fit_restarted, n_fits.
+    """
+
+    def __init__(
+        self,
+        kernel: str = "matern52",
+        deterministic: bool = False,
+        noise_floor: float | None = None,
+        seed: int | None = None,
+        n_restarts: int = 2,
+        restart_every: int = 10,
+        warm_start: bool = True,
+    ) -> None:
+        _k.kernel_code(kernel)  # validate early
+        self.kernel = kernel
+        self.deterministic = bool(deterministic)
+        if noise_floor is None:
+            noise_floor = 1e-6 if deterministic else 1e-4
+        if not (noise_floor > 0.0 and math.isfinite(noise_floor)):
+            raise ValueError("noise_floor must be finite and > 0")
+        self.noise_floor = float(noise_floor)
+        self.seed = seed
+        self.n_restarts = int(n_restarts)
+        self.restart_every = int(restart_every)
+        self.warm_start = bool(warm_start)
+        self._rng = np.random.default_rng(seed)
+
+        self.theta: np.ndarray | None = None
+        self.n_fits = 0
+        self.last_fit_nfev = 0
+        self.last_fit_restarted = False
+        self._fits_since_restart = 0
+        self._prev_obj: float | None = None
+        self._X: np.ndarray | None = None
+        self._y_std_units: np.ndarray | None = None
+        self._work: dict[int, np.ndarray] = {}
+
+    # ------------------------------------------------------------------ #
+    # Fitted quantities
+    # ------------------------------------------------------------------ #
+    @property
+    def is_fitted(self) -> bool:
+        return self._X is not None
+
+    @property
+    def lengthscales(self) -> np.ndarray:
+        self._require_fitted()
+        return np.exp(self.theta[:-2])
+
+    @property
+    def signal_variance(self) -> float:
+        self._require_fitted()
+        return float(np.exp(self.theta[-2]))
+
+    @property
+    def noise_variance(self) -> float:
+        """σ²_n in standardised units (multiply by ``y_std**2`` for y units)."""
+        self._require_fitted()
+        return float(np.exp(self.theta[-1]))
+
+    @property
+    def X_train(self) -> np.ndarray:
+        self._require_fitted()
+        return self._X
+
+    @property
+    def y_train_standardized(self) -> np.ndarray:
+        self._require_fitted()
+        return self._y_std_units
+
+    def _require_fitted(self) -> None:
+        if self._X is None:
+            raise RuntimeError("GaussianProcess is not fitted; call fit() first")
+
+    # ------------------------------------------------------------------ #
+    # Standardisation
+    # ------------------------------------------------------------------ #
+    def _set_standardization(self, y: np.ndarray) -> None:
+        # Divide by max|y| first so mean/std never overflow, even for ±1e308.
+        scale = float(np.max(np.abs(y)))
+        if scale == 0.0:
+            scale = 1.0
+        ys = y / scale
+        m = float(np.mean(ys))
+        s = float(np.std(ys))
+        self._y_scale = scale
+        self._y_mean_s = m
+        if s > 0.0 and math.isfinite(s):
+            self._y_std_s = s
+        else:
+            # Constant targets: use unit std in original units so ỹ = 0.
+            self._y_std_s = 1.0 / scale
+        self.y_mean = m * scale
+        self.y_std = self._y_std_s * scale
+
+    def standardize(self, y: np.ndarray | float) -> np.ndarray:
+        """Map targets from original units to the standardised units ỹ."""
+        self._require_fitted()
+        y = np.asarray(y, dtype=np.float64)
+        return (y / self._y_scale - self._y_mean_s) / self._y_std_s
+
+    def unstandardize(self, y_std_units: np.ndarray | float) -> np.ndarray:
+        """Inverse of :meth:`standardize`."""
+        self._require_fitted()
+        return np.asarray(y_std_units, dtype=np.float64) * self.y_std + self.y_mean
+
+    # ------------------------------------------------------------------ #
+    # Input validation
+    # ------------------------------------------------------------------ #
+    @staticmethod
+    def _check_X(X, name: str = "X") -> np.ndarray:
+        X = np.ascontiguousarray(X, dtype=np.float64)
+        if X.ndim != 2:
+            raise ValueError(f"{name} must be a 2-D array (n, d); got shape {X.shape}")
+        finite = np.isfinite(X)
+        if not finite.all():
+            warnings.warn(f"{name} contains NaN or infinite entries", RuntimeWarning, stacklevel=3)
+        with np.errstate(invalid="ignore"):
+            if np.any(X[finite] < -1e-9) or np.any(X[finite] > 1.0 + 1e-9):
+                warnings.warn(f"{name} has entries outside [0, 1]", RuntimeWarning, stacklevel=3)
+        return X
+
+    @staticmethod
+    def _check_y(y, n: int) -> np.ndarray:
+        y = np.asarray(y, dtype=np.float64)
+        if y.size != n or y.ndim > 2 or (y.ndim == 2 and 1 not in y.shape):
+            raise ValueError(f"y must have {n} entries; got shape {y.shape}")
+        y = np.ascontiguousarray(y.reshape(n))
+        if not np.all(np.isfinite(y)):
+            raise ValueError("y must be finite (no NaN or ±inf); clip or drop such values first")
+        return y
+
+    # ------------------------------------------------------------------ #
+    # Linear algebra
+    # ------------------------------------------------------------------ #
+    def _factorize(
+        self, X: np.ndarray, ls: np.ndarray, sf2: float, sn2: float, work: np.ndarray | None = None
+    ) -> tuple[np.ndarray, float]:
+        """Upper Cholesky factor U (Fortran order) of K + (σ²_n + jitter) I.
+
+        Jitter starts at 0 and grows ×10 from 1e-10·σ²_f whenever potrf
+        fails; at jitter ≈ σ²_f the matrix is safely positive definite, so this
+        only raises for non-finite inputs. With ``work`` (a C-contiguous
+        (n, n) buffer) the factor is computed in place and only its upper
+        (Fortran) triangle is meaningful; without it a fresh, clean array is
+        returned.
+        """
+        n = X.shape[0]
+        clean = work is None
+        if work is None:
+            work = np.zeros((n, n))
+        diag = work.reshape(-1)[:: n + 1]
+        jitter = 0.0
+        for _ in range(14):
+            _k.kernel_matrix(X, ls, sf2, self.kernel, lower_only=True, out=work)
+            diag += sn2 + jitter
+            # work's C-order lower triangle is the upper triangle of the
+            # Fortran-order view work.T, so LAPACK factorises it in place.
+            U, info = dpotrf(work.T, lower=0, clean=int(clean), overwrite_a=1)
+            if info == 0:
+                return U, jitter
+            if info < 0:
+                break
+            jitter = 1e-10 * sf2 if jitter == 0.0 else 10.0 * jitter
+        raise np.linalg.LinAlgError("Cholesky failed even with large jitter (non-finite inputs?)")
+
+    def _workspace(self, n: int) -> np.ndarray:
+        # Reusing one n×n buffer per data size avoids page-faulting ~8 MB per
+        # likelihood evaluation at n = 1000 (expensive under virtualisation).
+        ws = self._work.get(n)
+        if ws is None:
+            if len(self._work) >= 2:
+                self._work.clear()
+            ws = self._work[n] = np.zeros((n, n))
+        return ws
+
+    # ------------------------------------------------------------------ #
+    # Objective
+    # ------------------------------------------------------------------ #
+    def _bounds(self, d: int) -> list[tuple[float, float]]:
+        lo_n = math.log(self.noise_floor)
+        noise_b = (lo_n, lo_n) if self.deterministic else (lo_n, max(lo_n, _LOG_NOISE_MAX))
+        return [_LOG_LS_BOUNDS] * d + [_LOG_SF2_BOUNDS, noise_b]
+
+    def _log_prior(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        d = theta.shape[0] - 2
+        mu, sd = _ls_prior_params(d)
+        g = np.zeros_like(theta)
+        u = (theta[:d] - mu) / sd
+        lp = -0.5 * float(u @ u)
+        g[:d] = -u / sd
+        lp += -0.5 * (theta[d] / _SF2_PRIOR_STD) ** 2
+        g[d] = -theta[d] / _SF2_PRIOR_STD**2
+        if not self.deterministic:
+            # Gamma density on σ²_n written in θ = log σ²_n (no Jacobian): mode
+            # at (a−1)/b, heavy penalty on noise of order 1.
+            sn2 = math.exp(theta[d + 1])
+            lp += (_NOISE_GAMMA_SHAPE - 1.0) * theta[d + 1] - _NOISE_GAMMA_RATE * sn2
+            g[d + 1] = (_NOISE_GAMMA_SHAPE - 1.0) - _NOISE_GAMMA_RATE * sn2
+        return lp, g
+
+    def _lml_and_grad(self, theta: np.ndarray, X: np.ndarray, y: np.ndarray, need_grad: bool = True):
+        d = X.shape[1]
+        ls = np.exp(theta[:d])
+        sf2 = math.exp(theta[d])
+        sn2 = math.exp(theta[d + 1])
+        n = X.shape[0]
+        U, _ = self._factorize(X, ls, sf2, sn2, self._workspace(n))
+        alpha = cho_solve((U, False), y, check_finite=False)
+        lml = -0.5 * float(y @ alpha) - float(np.sum(np.log(np.diagonal(U)))) - 0.5 * n * _LOG_2PI
+        if not need_grad:
+            return lml, None
+        Kinv_F, info = dpotri(U, lower=0, overwrite_c=1)
+        if info != 0:
+            raise np.linalg.LinAlgError("potri failed")
+        # Upper triangle of the Fortran array == lower triangle of its C view.
+        Kinv = Kinv_F.T
+        g = np.empty(d + 2)
+        g[:d], g[d] = _k.lml_kernel_grad(X, alpha, Kinv, ls, sf2, self.kernel)
+        tr_w = float(alpha @ alpha - np.sum(np.diagonal(Kinv)))
+        g[d + 1] = 0.5 * sn2 * tr_w
+        return lml, g
+
+    def log_marginal_likelihood(self, theta: np.ndarray | None = None) -> float:
+        """log p(ỹ | θ) of the standardised training targets (no prior).
+
+        theta: (d + 2,) log-hyperparameters; defaults to the fitted ones.
+        """
+        self._require_fitted()
+        th = self.theta if theta is None else np.asarray(theta, dtype=np.float64)
+        with _blas_threads_for(self._X.shape[0]):
+            return self._lml_and_grad(th, self._X, self._y_std_units, need_grad=False)[0]
+
+    def negative_log_posterior(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        """The minimised objective −(log p(ỹ|θ) + log prior(θ)) / n and its gradient.
+
+        theta: (d + 2,). Divided by n so optimiser tolerances mean the same
+        thing at every data size. In deterministic mode the noise component of
+        the gradient is still reported although the optimiser holds it fixed.
+        """
+        self._require_fitted()
+        with _blas_threads_for(self._X.shape[0]):
+            return self._objective(np.asarray(theta, dtype=np.float64), self._X, self._y_std_units)
+
+    def _objective(self, theta: np.ndarray, X: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+        lml, g = self._lml_and_grad(theta, X, y)
+        lp, gp = self._log_prior(theta)
+        n = X.shape[0]
+        return -(lml + lp) / n, -(g + gp) / n
+
+    # ------------------------------------------------------------------ #
+    # Hyperparameter search
+    # ------------------------------------------------------------------ #
+    def _default_theta(self, d: int) -> np.ndarray:
+        bounds = self._bounds(d)
+        # Start at moderate lengthscales (≈ half the cube diagonal per √d);
+        # the prior median is longer, but from here the gradient is informative.
+        th = np.empty(d + 2)
+        th[:d] = math.log(0.5 * math.sqrt(d))
+        th[d] = 0.0
+        th[d + 1] = bounds[d + 1][0] if self.deterministic else math.log(max(1e-3, self.noise_floor))
+        return self._clip(th, bounds)
+
+    def _random_theta(self, d: int) -> np.ndarray:
+        bounds = self._bounds(d)
+        mu, sd = _ls_prior_params(d)
+        th = np.empty(d + 2)
+        # Draw lengthscales a bit shorter than the prior: restarts are meant to
+        # explore wiggly explanations that a long-lengthscale start misses.
+        th[:d] = self._rng.normal(mu - 1.5, sd, size=d)
+        th[d] = self._rng.normal(0.0, 1.0)
+        lo, hi = bounds[d + 1]
+        th[d + 1] = self._rng.uniform(lo, hi)
+        return self._clip(th, bounds)
+
+    @staticmethod
+    def _clip(theta: np.ndarray, bounds) -> np.ndarray:
+        lo = np.array([b[0] for b in bounds])
+        hi = np.array([b[1] for b in bounds])
+        return np.clip(theta, lo, hi)
+
+    def _run_lbfgs(self, theta0: np.ndarray, X: np.ndarray, y: np.ndarray, maxiter: int):
+        n, d = X.shape
+        # The objective is per point, so tolerances are scaled by 1/n to mean
+        # "changes of about _TOL_NATS in the total log posterior": finer
+        # hyperparameter precision does not change BO decisions but costs
+        # O(n³) evaluations.
+        tol = min(_TOL_MAX, _TOL_NATS / n)
+        return minimize(
+            self._objective,
+            theta0,
+            args=(X, y),
+            jac=True,
+            method="L-BFGS-B",
+            bounds=self._bounds(d),
+            options={"maxiter": maxiter, "ftol": tol, "gtol": tol},
+        )
+
+    def _value(self, theta: np.ndarray, X: np.ndarray, y: np.ndarray) -> float:
+        """Objective value only (one Cholesky, no inverse)."""
+        lml, _ = self._lml_and_grad(theta, X, y, need_grad=False)
+        return -(lml + self._log_prior(theta)[0]) / X.shape[0]
+
+    def _optimize(self, X: np.ndarray, y: np.ndarray) -> np.ndarray:
+        n, d = X.shape
+        bounds = self._bounds(d)
+        nfev = 0
+
+        def run(theta0, Xr, yr, maxiter):
+            nonlocal nfev
+            res = self._run_lbfgs(theta0, Xr, yr, maxiter)
+            nfev += int(res.nfev)
+            ok = np.isfinite(res.fun)
+            return (np.array(res.x), float(res.fun)) if ok else (None, math.inf)
+
+        warm = self.warm_start and self.theta is not None and self.theta.shape[0] == d + 2
+        best_theta, best_f = None, math.inf
+        if warm:
+            best_theta, best_f = run(self._clip(self.theta, bounds), X, y, _MAXITER_WARM)
+            restart = (
+                best_theta is None
+                or self._fits_since_restart + 1 >= self.restart_every
+                or (self._prev_obj is not None and best_f > self._prev_obj + _BAD_JUMP_PER_POINT)
+            )
+        else:
+            restart = True
+
+        if restart:
+            starts = [] if warm else [self._default_theta(d)]
+            starts.extend(self._random_theta(d) for _ in range(self.n_restarts))
+            # Multi-start on a random subset when n is large: finding the basin
+            # needs far fewer points than polishing inside it.
+            if n > _RESTART_SUBSET:
+                idx = np.sort(self._rng.choice(n, _RESTART_SUBSET, replace=False))
+                Xr, yr = np.ascontiguousarray(X[idx]), y[idx]
+            else:
+                Xr, yr = X, y
+            cand_theta, cand_f = None, math.inf
+            for th0 in starts:
+                th, f = run(th0, Xr, yr, _MAXITER_COLD)
+                if f < cand_f:
+                    cand_theta, cand_f = th, f
+            if cand_theta is not None:
+                if Xr is X:
+                    if cand_f < best_f:
+                        best_theta, best_f = cand_theta, cand_f
+                else:
+                    # Polish on the full data only if the subset winner is
+                    # promising (always on a cold fit: nothing to compare to).
+                    promising = best_theta is None
+                    if not promising:
+                        nfev += 1
+                        promising = self._value(cand_theta, X, y) < best_f
+                    if promising:
+                        th, f = run(cand_theta, X, y, _MAXITER_COLD)
+                        if f < best_f:
+                            best_theta, best_f = th, f
+        if best_theta is None:
+            # Every run returned a non-finite objective; fall back to a sane default.
+            best_theta = self._default_theta(d)
+            best_f = math.inf
+        self.last_fit_nfev = nfev
+        self.last_fit_restarted = restart
+        self._fits_since_restart = 0 if restart else self._fits_since_restart + 1
+        self._prev_obj = best_f if math.isfinite(best_f) else None
+        self._work.clear()  # the next fit almost always has a different n
+        return best_theta
+
+    # ------------------------------------------------------------------ #
+    # Fit / condition
+    # ------------------------------------------------------------------ #
+    def fit(self, X: np.ndarray, y: np.ndarray, refit_hyperparameters: bool = True) -> GaussianProcess:
+        """Fit to X: (n, d) in [0, 1], y: (n,) finite.
+
+        Standardises y, fits θ by MAP (L-BFGS-B on the analytic gradient;
+        warm-started from the previous optimum when available) and factorises
+        K_y. Rows of X containing NaN/inf are dropped with a warning. With
+        ``refit_hyperparameters=False`` (requires a previous fit with the same
+        d) θ **and** the standardisation constants are kept and only the data
+        are replaced.
+        """
+        X = self._check_X(X)
+        y = self._check_y(y, X.shape[0])
+        ok = np.all(np.isfinite(X), axis=1)
+        if not ok.all():
+            X, y = np.ascontiguousarray(X[ok]), y[ok]
+        if X.shape[0] == 0:
+            raise ValueError("need at least one observation with finite inputs")
+        with _blas_threads_for(X.shape[0]):
+            return self._fit(X, y, refit_hyperparameters)
+
+    def _fit(self, X: np.ndarray, y: np.ndarray, refit_hyperparameters: bool) -> GaussianProcess:
+        d = X.shape[1]
+        if not refit_hyperparameters:
+            if self.theta is None or self.theta.shape[0] != d + 2 or self._X is None:
+                raise ValueError("refit_hyperparameters=False needs a previous fit with the same dimension")
+            y_s = self.standardize(y)
+        else:
+            self._set_standardization(y)
+            y_s = (y / self._y_scale - self._y_mean_s) / self._y_std_s
+            self.theta = self._optimize(X, y_s)
+            self.n_fits += 1
+        self._set_data(X, y_s)
+        return self
+
+    def _set_data(self, X: np.ndarray, y_s: np.ndarray) -> None:
+        d = X.shape[1]
+        ls = np.exp(self.theta[:d])
+        self._U, self._jitter = self._factorize(X, ls, math.exp(self.theta[d]), math.exp(self.theta[d + 1]))
+        self._alpha = cho_solve((self._U, False), y_s, check_finite=False)
+        self._X = X
+        self._y_std_units = y_s
+
+    def condition_on(self, X_new: np.ndarray, y_new: np.ndarray | None = None) -> GaussianProcess:
+        """New GP with (X_new, y_new) appended, hyperparameters and
+        standardisation unchanged (for pending points / kriging believer).
+
+        X_new: (p, d); y_new: (p,) in original units, or None to use the
+        current posterior mean (kriging believer). The Cholesky factor is
+        extended by a block update in O(n² p) instead of refactorised; a full
+        refactorisation with jitter is the fallback. ``self`` is not modified.
+        """
+        self._require_fitted()
+        X_new = self._check_X(X_new, "X_new")
+        d = self._X.shape[1]
+        if X_new.shape[1] != d:
+            raise ValueError(f"X_new must have {d} columns; got {X_new.shape[1]}")
+        if not np.all(np.isfinite(X_new)):
+            raise ValueError("X_new must be finite")
+        p = X_new.shape[0]
+        with _blas_threads_for(self._X.shape[0] + p):
+            return self._condition_on(X_new, y_new, p)
+
+    def _condition_on(self, X_new: np.ndarray, y_new, p: int) -> GaussianProcess:
+        if y_new is None:
+            y_new_s = self.predict_standardized(X_new)[0]
+        else:
+            y_new_s = self.standardize(self._check_y(y_new, p))
+        new = copy.copy(self)
+        new._rng = copy.deepcopy(self._rng)
+        new._work = {}
+        X_all = np.ascontiguousarray(np.vstack([self._X, X_new]))
+        y_all = np.concatenate([self._y_std_units, y_new_s])
+        if p == 0:
+            return new
+        ls = self.lengthscales
+        sf2, sn2 = self.signal_variance, self.noise_variance
+        n = self._X.shape[0]
+        K12 = _k.cross_covariance(self._X, X_new, ls, sf2, self.kernel)  # (n, p)
+        K22 = _k.kernel_matrix(X_new, ls, sf2, self.kernel)
+        K22[np.diag_indices(p)] += sn2 + self._jitter
+        # U11ᵀ U12 = K12, U22ᵀ U22 = K22 − U12ᵀ U12.
+        U12 = solve_triangular(self._U, K12, trans="T", lower=False, check_finite=False)
+        S = K22 - U12.T @ U12
+        U22, info = dpotrf(S, lower=0, clean=1)
+        if info == 0:
+            U = np.zeros((n + p, n + p), order="F")
+            U[:n, :n] = self._U
+            U[:n, n:] = U12
+            U[n:, n:] = U22
+            new._U = U
+            new._alpha = cho_solve((U, False), y_all, check_finite=False)
+            new._X = X_all
+            new._y_std_units = y_all
+        else:
+            new._set_data(X_all, y_all)
+        return new
+
+    # ------------------------------------------------------------------ #
+    # Prediction
+    # ------------------------------------------------------------------ #
+    def predict_standardized(self, Xq: np.ndarray, return_grad: bool = False):
+        """Posterior of the latent function in standardised units.
+
+        Xq: (m, d). Returns mean (m,), variance (m,) and, if ``return_grad``,
+        also d mean/d Xq (m, d) and d variance/d Xq (m, d). Variance is
+        floored at 1e-12 (its gradient is 0 where the floor is active).
+        """
+        self._require_fitted()
+        Xq = np.ascontiguousarray(Xq, dtype=np.float64)
+        if Xq.ndim != 2 or Xq.shape[1] != self._X.shape[1]:
+            raise ValueError(f"Xq must have shape (m, {self._X.shape[1]}); got {Xq.shape}")
+        if not np.all(np.isfinite(Xq)):
+            warnings.warn("Xq contains NaN or infinite entries", RuntimeWarning, stacklevel=2)
+        with _blas_threads_for(self._X.shape[0]):
+            return self._predict_standardized(Xq, return_grad)
+
+    def _predict_standardized(self, Xq: np.ndarray, return_grad: bool):
+        ls, sf2 = self.lengthscales, self.signal_variance
+        Ks = _k.cross_covariance(Xq, self._X, ls, sf2, self.kernel)  # (m, n)
+        mean = Ks @ self._alpha
+        # V = L⁻¹ k*ᵀ via Uᵀ V = k*ᵀ; Ks.T is Fortran-ordered, so no copy.
+        V = solve_triangular(self._U, Ks.T, trans="T", lower=False, check_finite=False)
+        var = sf2 - np.einsum("ij,ij->j", V, V)
+        floored = var < _VAR_FLOOR
+        var = np.maximum(var, _VAR_FLOOR)
+        if not return_grad:
+            return mean, var
+        # B = K_y⁻¹ k*ᵀ = U⁻¹ V, used as per-query weights for the variance gradient.
+        Bt = solve_triangular(self._U, V, lower=False, check_finite=False)  # (n, m)
+        dmean, dB = _k.cross_covariance_grad_contract(
+            Xq, self._X, ls, sf2, self._alpha, np.ascontiguousarray(Bt.T), self.kernel
+        )
+        dvar = -2.0 * dB
+        dvar[floored] = 0.0
+        return mean, var, dmean, dvar
+
+    def predict(self, Xq: np.ndarray, return_grad: bool = False):
+        """Posterior of the latent function in original y units.
+
+        Xq: (m, d). Returns mean (m,), variance (m,) [and their gradients
+        w.r.t. Xq, each (m, d), if ``return_grad``]. For astronomically large
+        y (|y| ~ 1e300) the variance may overflow to inf in original units;
+        use :meth:`predict_standardized` in that regime.
+        """
+        out = self.predict_standardized(Xq, return_grad)
+        s = self.y_std
+        mean = out[0] * s + self.y_mean
+        var = out[1] * (s * s)
+        if not return_grad:
+            return mean, var
+        return mean, var, out[2] * s, out[3] * (s * s)
