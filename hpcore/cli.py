@@ -111,9 +111,9 @@ def _make_strategy(name: str, options: dict[str, Any]) -> Any:
     try:
         return make_strategy(name, **options)
     except TypeError as e:
-        from hpcore.strategies.base import _registry
+        from hpcore.strategies.base import strategy_class
 
-        params = [p for p in inspect.signature(_registry()[name]).parameters if p != "self"]
+        params = [p for p in inspect.signature(strategy_class(name)).parameters if p != "self"]
         raise UsageError(f"strategy {name!r} does not accept these options ({e}); "
                          f"its options: {', '.join(params) or 'none'}") from None
     except ValueError as e:

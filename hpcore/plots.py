@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from hpcore.space import Bool, Choice, Fixed, Float, Int, Parameter, Space
-from hpcore.trial import Trial, TrialState
+from hpcore.trial import best_trial, Trial, TrialState
 
 __all__ = [
     "MissingMatplotlib",
@@ -111,17 +111,6 @@ def _marker_style(n: int) -> dict[str, Any]:
 def _loss(t: Trial, direction: str) -> float:
     assert t.value is not None
     return t.value if direction == "minimize" else -t.value
-
-
-def best_trial(trials: Sequence[Trial], direction: str) -> Trial | None:
-    """The best trial with a finite value; with budgets, the best at the largest budget reached
-    (the rule of `Study.best_trial`)."""
-    ok = [t for t in trials if t.ok]
-    budgets = [t.budget for t in ok if t.budget is not None]
-    if budgets:
-        top = max(budgets)
-        ok = [t for t in ok if t.budget == top]
-    return min(ok, key=lambda t: _loss(t, direction), default=None)
 
 
 def _nothing_to_plot(trials: Sequence[Trial]) -> str | None:

@@ -34,7 +34,7 @@ from hpcore.execution import (
 from hpcore.space import Parameter, Space
 from hpcore.storage.base import NumberTaken, Storage, open_storage
 from hpcore.strategies.base import Strategy, SuggestContext, make_strategy, strategy_from_config
-from hpcore.trial import Suggestion, Trial, TrialState
+from hpcore.trial import Suggestion, Trial, TrialState, best_trial
 
 __all__ = ["Study", "Result", "StudyExhausted", "TooManyFailures", "minimize", "maximize"]
 
@@ -100,14 +100,14 @@ class Study:
         self,
         space: Space | Mapping[str, Parameter] | None = None,
         strategy: str | Strategy | None = None,
-        direction: str = "minimize",
+        direction: str | None = None,
         storage: str | os.PathLike | Storage | None = None,
         name: str | None = None,
         seed: int | None = None,
         *,
         allow_changes: bool = False,
     ) -> None:
-        if direction not in ("minimize", "maximize"):
+        if direction not in (None, "minimize", "maximize"):
             raise ValueError(f"direction must be 'minimize' or 'maximize', got {direction!r}")
         if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool) or seed < 0):
             raise ValueError(f"seed must be a non-negative integer or None, got {seed!r}")
@@ -123,7 +123,7 @@ class Study:
             strat = make_strategy(strategy)
             strat.check(space)
             rec = self._storage.create_study(
-                self.name, direction=direction, space=space.to_dict(), strategy=strat.config(),
+                self.name, direction=direction or "minimize", space=space.to_dict(), strategy=strat.config(),
                 seed=secrets.randbits(32) if seed is None else seed, created_at=time.time(),
             )
         strat = self._reconcile(rec, space, strategy, direction, seed, allow_changes)
@@ -140,10 +140,10 @@ class Study:
             log.warning("trial %d was left RUNNING by a process that stopped; marked FAILED", t.id)
         self._sync()
 
-    def _reconcile(self, rec: Any, space: Space | None, strategy: str | Strategy | None, direction: str,
+    def _reconcile(self, rec: Any, space: Space | None, strategy: str | Strategy | None, direction: str | None,
                    seed: int | None, allow_changes: bool) -> Strategy:
         problems = []
-        if rec.direction != direction:
+        if direction is not None and rec.direction != direction:
             problems.append(f"direction: stored {rec.direction!r}, given {direction!r}")
         if seed is not None and rec.seed != seed:
             problems.append(f"seed: stored {rec.seed}, given {seed}")
@@ -187,20 +187,11 @@ class Study:
         self._sync()
         return list(self._trials)
 
-    def _loss(self, t: Trial) -> float:
-        assert t.value is not None
-        return t.value if self.direction == "minimize" else -t.value
-
     @property
     def best_trial(self) -> Trial | None:
         """The best COMPLETE trial; with budgets, the best at the largest budget completed."""
         self._sync()
-        ok = [t for t in self._trials if t.ok]
-        budgets = [t.budget for t in ok if t.budget is not None]
-        if budgets:
-            top = max(budgets)
-            ok = [t for t in ok if t.budget == top]
-        return min(ok, key=self._loss, default=None)
+        return best_trial(self._trials, self.direction)
 
     @property
     def best_params(self) -> dict[str, Any] | None:

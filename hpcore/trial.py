@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import enum
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-__all__ = ["Trial", "TrialState", "Suggestion", "Budget"]
+__all__ = ["Trial", "TrialState", "Suggestion", "Budget", "best_trial"]
 
 Budget = int | float
 
@@ -80,3 +80,15 @@ class Suggestion:
     previous_budget: Budget | None = None
     config_id: int | None = None
     meta: Mapping[str, Any] = field(default_factory=dict)
+
+
+def best_trial(trials: Sequence[Trial], direction: str) -> Trial | None:
+    """The best trial with a finite value; with budgets, the best at the largest budget that
+    has a result (a low-budget value is not comparable with a full-budget one)."""
+    ok = [t for t in trials if t.ok]
+    budgets = [t.budget for t in ok if t.budget is not None]
+    if budgets:
+        top = max(budgets)
+        ok = [t for t in ok if t.budget == top]
+    sign = 1.0 if direction == "minimize" else -1.0
+    return min(ok, key=lambda t: sign * t.value, default=None)  # type: ignore[operator]

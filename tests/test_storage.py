@@ -157,3 +157,10 @@ def test_running_trials_of_a_live_process_are_left_alone(tmp_path):
     assert b.trials[0].state is TrialState.RUNNING
     a.tell(t, 1.0)
     assert b.trials[0].state is TrialState.COMPLETE
+
+
+def test_reopening_a_maximize_study_needs_no_direction(tmp_path):
+    db = tmp_path / "m.db"
+    Study(SPACE, storage=db, name="m", direction="maximize", seed=0).optimize(quadratic, n_trials=3, verbose=False)
+    again = Study(storage=db, name="m")
+    assert again.direction == "maximize" and again.best_value == max(t.value for t in again.trials)

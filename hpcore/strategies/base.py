@@ -19,7 +19,7 @@ import numpy as np
 from hpcore.space import Space
 from hpcore.trial import Suggestion, Trial, TrialState
 
-__all__ = ["Strategy", "SuggestContext", "make_strategy", "strategy_from_config", "STRATEGIES"]
+__all__ = ["Strategy", "SuggestContext", "make_strategy", "strategy_class", "strategy_from_config", "STRATEGIES"]
 
 
 @dataclass(frozen=True)
@@ -90,6 +90,25 @@ class Strategy(ABC):
         return f"{type(self).__name__}({args})"
 
 
+class TakenConfigurations:
+    """Keys (`Space.key`) of every configuration in a history (finished, failed or pending),
+    kept incrementally: parameters never change after a trial is created, except when the space
+    grows (define-by-run), and then the space object changes and the set is rebuilt."""
+
+    def __init__(self) -> None:
+        self._space: Space | None = None
+        self._keys: set[tuple] = set()
+        self._upto = 0
+
+    def of(self, ctx: SuggestContext) -> set[tuple]:
+        if ctx.space is not self._space or len(ctx.trials) < self._upto:
+            self._space, self._keys, self._upto = ctx.space, set(), 0
+        for t in ctx.trials[self._upto:]:
+            self._keys.add(ctx.space.key(t.params))
+        self._upto = len(ctx.trials)
+        return self._keys
+
+
 def _registry() -> dict[str, type[Strategy]]:
     from hpcore.strategies.grid import GridSearch
     from hpcore.strategies.random import RandomSearch
@@ -115,6 +134,14 @@ def STRATEGIES() -> list[str]:  # noqa: N802 - reads like a constant at call sit
     return sorted(_registry())
 
 
+def strategy_class(name: str) -> type[Strategy]:
+    """The strategy class registered under `name`; `ValueError` listing the known names."""
+    reg = _registry()
+    if name not in reg:
+        raise ValueError(f"unknown strategy {name!r}; known: {', '.join(sorted(reg))}")
+    return reg[name]
+
+
 def make_strategy(spec: str | Strategy | Mapping[str, Any] | None, **kwargs: Any) -> Strategy:
     """A strategy from an object, a name ("random", "grid", "bayes", "hyperband") or a config dict."""
     if isinstance(spec, Strategy):
@@ -127,10 +154,7 @@ def make_strategy(spec: str | Strategy | Mapping[str, Any] | None, **kwargs: Any
         return strategy_from_config(spec)
     if not isinstance(spec, str):
         raise TypeError(f"strategy must be a name or a Strategy, got {type(spec).__name__}")
-    reg = _registry()
-    if spec not in reg:
-        raise ValueError(f"unknown strategy {spec!r}; known: {', '.join(sorted(reg))}")
-    return reg[spec](**kwargs)
+    return strategy_class(spec)(**kwargs)
 
 
 def strategy_from_config(config: Mapping[str, Any]) -> Strategy:

@@ -27,7 +27,7 @@ from hpcore.gp import acquisition as acqf
 from hpcore.gp.acquisition_optimizer import local_perturbations, maximize_acquisition
 from hpcore.gp.model import GaussianProcess
 from hpcore.space import Bool, Choice, Float, Space
-from hpcore.strategies.base import Strategy, SuggestContext
+from hpcore.strategies.base import Strategy, SuggestContext, TakenConfigurations
 from hpcore.trial import Suggestion, TrialState
 
 __all__ = ["BayesianOptimization"]
@@ -75,6 +75,7 @@ class BayesianOptimization(Strategy):
         self._gp: GaussianProcess | None = None
         self._gp_dims = -1
         self._design: dict[tuple[int, int], np.ndarray] = {}
+        self._taken = TakenConfigurations()
 
     def settings(self) -> dict[str, Any]:
         defaults = {"n_initial": None, "acquisition": "ei", "kernel": "matern52", "deterministic": False,
@@ -108,7 +109,7 @@ class BayesianOptimization(Strategy):
         if space.dims == 0:
             params = space.decode(np.empty(0))
             return None if any(space.key(t.params) == space.key(params) for t in ctx.trials) else Suggestion(params)
-        taken = {space.key(t.params) for t in ctx.trials}
+        taken = self._taken.of(ctx)
         if len(taken) >= space.size:
             return None
         ok = [t for t in ctx.trials if t.ok and all(n in space for n in t.params)]

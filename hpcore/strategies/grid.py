@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from hpcore.space import Space
-from hpcore.strategies.base import Strategy, SuggestContext
+from hpcore.strategies.base import Strategy, SuggestContext, TakenConfigurations
 from hpcore.trial import Suggestion
 
 __all__ = ["GridSearch"]
@@ -27,6 +27,7 @@ class GridSearch(Strategy):
         self._cache: tuple[Space, list[dict], list[tuple]] | None = None
         self._cache_seed = 0
         self._cursor = 0
+        self._taken = TakenConfigurations()
 
     def settings(self) -> dict:
         s: dict = {}
@@ -60,7 +61,7 @@ class GridSearch(Strategy):
         pts = self.points(ctx.space, ctx.seed)
         assert self._cache is not None
         keys = self._cache[2]
-        taken = {ctx.space.key(t.params) for t in ctx.trials}
+        taken = self._taken.of(ctx)
         # The cursor only skips points known to be taken; taken points never become free.
         while self._cursor < len(pts) and keys[self._cursor] in taken:
             self._cursor += 1
