@@ -352,8 +352,20 @@ def _fmt(x: float, digits: int = 3) -> str:
     return f"{x:.{digits}g}"
 
 
-def summarize(records: Sequence[dict[str, Any]], methods: Sequence[str], functions: Sequence[str]) -> str:
-    """The markdown tables: one per function, then the overall mean rank."""
+def _log_regret_at(recs: Sequence[dict[str, Any]], k: int) -> float:
+    """Mean log10 regret after the first k evaluations (NaN runs left out)."""
+    vals = []
+    for r in recs:
+        reg = _regret(r)
+        if len(reg) >= k and math.isfinite(reg[k - 1]):
+            vals.append(math.log10(reg[k - 1]))
+    return float(np.mean(vals)) if vals else math.nan
+
+
+def summarize(records: Sequence[dict[str, Any]], methods: Sequence[str], functions: Sequence[str],
+              report_at: Sequence[int] = ()) -> str:
+    """The markdown tables: one per function, then the overall mean rank. `report_at` adds
+    columns with the mean log10 regret after that many evaluations."""
     ranks = rank_table(records)
     lines: list[str] = []
     overall: dict[str, list[float]] = {m: [] for m in methods}
@@ -364,9 +376,10 @@ def summarize(records: Sequence[dict[str, Any]], methods: Sequence[str], functio
             continue
         name = recs_f[0]["function"]
         lines.append(f"### {name} (optimum {recs_f[0]['optimum']:.6g})\n")
-        lines.append("| method | mean regret | median regret | mean log10 regret | mean rank "
+        extra_head = "".join(f"| log10 regret @{k} " for k in report_at)
+        lines.append("| method | mean regret | median regret | mean log10 regret " + extra_head + "| mean rank "
                      "| ms / suggestion | runs | notes |")
-        lines.append("|---|---:|---:|---:|---:|---:|---:|---|")
+        lines.append("|---|---:|---:|---:|" + "---:|" * len(report_at) + "---:|---:|---:|---|")
         rows = []
         for m in methods:
             recs = [r for r in recs_f if r["method"] == m]
@@ -390,7 +403,8 @@ def summarize(records: Sequence[dict[str, Any]], methods: Sequence[str], functio
             errors = sorted({r["error"] for r in recs if r["error"]})
             if errors:
                 note = "; ".join(filter(None, [note, f"{len(recs) - len(ok)} runs failed: {errors[0]}"]))
-            row = (f"| {_label(m)} | {_fmt(mean_r)} | {_fmt(med_r)} | {_fmt(log_r)} | {_fmt(rank)} "
+            extra = "".join(f"| {_fmt(_log_regret_at(ok, k))} " for k in report_at)
+            row = (f"| {_label(m)} | {_fmt(mean_r)} | {_fmt(med_r)} | {_fmt(log_r)} {extra}| {_fmt(rank)} "
                    f"| {_fmt(ms)} | {len(ok)} | {note} |")
             rows.append((rank, row))
         lines.extend(row for _, row in sorted(rows, key=lambda x: (math.isnan(x[0]), x[0])))
@@ -518,6 +532,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--with", dest="with_", default="",
                    help=f"other libraries, comma-separated: {', '.join(EXTERNAL)}")
     p.add_argument("--jobs", type=int, default=2, help="parallel processes (default 2)")
+    p.add_argument("--report-at", default="", help="also report mean log10 regret after these numbers of "
+                   "evaluations, e.g. 30,100")
     p.add_argument("--out", default="results", help="output folder (default results/)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
@@ -586,7 +602,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     skipped = "".join(f"- {n}\n" for n in notes)
     failed = [r for r in records if r["error"]]
     failures = "".join(f"- {r['label']} on {r['function']} seed {r['seed']} failed: {r['error']}\n" for r in failed)
-    text = header + "\n" + summarize(records, methods, functions)
+    report_at = [int(k) for k in _split(args.report_at) if int(k) <= args.trials]
+    text = header + "\n" + summarize(records, methods, functions, report_at)
     if skipped or failures:
         text += "\nNotes:\n" + skipped + failures
     (out / "summary.md").write_text(text)

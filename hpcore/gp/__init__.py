@@ -10,10 +10,11 @@ from .acquisition import (
     lower_confidence_bound,
     upper_confidence_bound,
 )
-from .model import GaussianProcess
+from .model import GaussianProcess, configure_threads
 
 __all__ = [
     "GaussianProcess",
+    "configure_threads",
     "expected_improvement",
     "log_expected_improvement",
     "log_probability_of_improvement",

@@ -29,14 +29,17 @@ input gradient, and neither needs a division by r (smooth at r = 0).
 
 Log-marginal-likelihood gradient:  ∂L/∂θ_j = ½ tr(W ∂K_y/∂θ_j).
 
-Public wrappers convert inputs to C-contiguous float64, check shapes, and
-dispatch to serial or parallel (``prange``) compiled loops depending on the
-amount of work; ``kernels_ref`` holds NumPy versions of every routine.
+Public wrappers convert inputs to C-contiguous float64, check shapes, and call
+the serial compiled loops, or their ``prange`` twins for large work when
+parallel mode is enabled (see PARALLEL_MIN_WORK); ``kernels_ref`` holds NumPy
+versions of every routine.
 """
 
 from __future__ import annotations
 
 import math
+import os
+import threading
 
 import numba
 import numpy as np
@@ -62,9 +65,15 @@ _FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}
 _SQRT5 = math.sqrt(5.0)
 _FIVE_THIRDS = 5.0 / 3.0
 
-# Below this many pair-dimension operations (rows·cols·d) a parallel launch
-# costs more than it saves on a 2-core machine.
-PARALLEL_MIN_WORK = 200_000
+# Threading policy. The prange loops are off by default: on the 2-core target,
+# whose cores are usually busy running trials, a second numba thread that gets
+# descheduled stalls the whole region, and numba's OpenMP threads spinning
+# next to OpenBLAS's made fits up to ~20x slower in measurements. Opt in with
+# hpcore.gp.configure_threads(parallel=True) or HPCORE_GP_PARALLEL=1 on a
+# dedicated machine; then work of at least PARALLEL_WORK_THRESHOLD
+# pair-dimension operations (rows·cols·d) is split across threads.
+PARALLEL_WORK_THRESHOLD = 200_000
+PARALLEL_MIN_WORK = PARALLEL_WORK_THRESHOLD if os.environ.get("HPCORE_GP_PARALLEL") == "1" else math.inf
 
 
 def kernel_code(kernel: str) -> int:
@@ -331,6 +340,28 @@ def _nchunks(work: float, units: int) -> int:
     return int(min(units, 4 * threads))
 
 
+# Parallel launches are serialised by a non-blocking lock (a concurrent caller
+# simply runs the serial loop: numba's workqueue layer aborts on concurrent
+# launches) and restricted to the process that made the first one (GNU OpenMP
+# aborts in a forked child of a process that already used it).
+_parallel_lock = threading.Lock()
+_parallel_pid: int | None = None
+
+
+def _dispatch(work: float, units: int, parallel_fn, serial_fn, *args):
+    """Call parallel_fn(*args, nchunks) when worthwhile and safe, else serial_fn(*args)."""
+    global _parallel_pid
+    nch = _nchunks(work, units)
+    pid = os.getpid()
+    if nch and _parallel_pid in (None, pid) and _parallel_lock.acquire(blocking=False):
+        try:
+            _parallel_pid = pid
+            return parallel_fn(*args, nch)
+        finally:
+            _parallel_lock.release()
+    return serial_fn(*args)
+
+
 def kernel_matrix(
     X: np.ndarray,
     lengthscales: np.ndarray,
@@ -355,11 +386,8 @@ def kernel_matrix(
         out = np.zeros((n, n)) if lower_only else np.empty((n, n))
     elif out.shape != (n, n) or out.dtype != np.float64 or not out.flags.c_contiguous:
         raise ValueError(f"out must be a C-contiguous float64 array of shape ({n}, {n})")
-    nch = _nchunks(0.5 * n * n * max(Z.shape[1], 1), _n_pairs(n))
-    if nch:
-        _sym_jit_par(Z, sf2, kernel_code(kernel), out, not lower_only, nch)
-    else:
-        _sym_jit(Z, sf2, kernel_code(kernel), out, not lower_only)
+    work = 0.5 * n * n * max(Z.shape[1], 1)
+    _dispatch(work, _n_pairs(n), _sym_jit_par, _sym_jit, Z, sf2, kernel_code(kernel), out, not lower_only)
     return out
 
 
@@ -379,11 +407,8 @@ def cross_covariance(
     Z1 = np.ascontiguousarray(X1 / ls)
     Z2 = np.ascontiguousarray(X2 / ls)
     out = np.empty((Z1.shape[0], Z2.shape[0]))
-    nch = _nchunks(Z1.shape[0] * Z2.shape[0] * max(Z1.shape[1], 1), Z1.shape[0])
-    if nch:
-        _cross_jit_par(Z1, Z2, sf2, kernel_code(kernel), out, nch)
-    else:
-        _cross_jit(Z1, Z2, sf2, kernel_code(kernel), out)
+    work = Z1.shape[0] * Z2.shape[0] * max(Z1.shape[1], 1)
+    _dispatch(work, Z1.shape[0], _cross_jit_par, _cross_jit, Z1, Z2, sf2, kernel_code(kernel), out)
     return out
 
 
@@ -414,8 +439,9 @@ def lml_kernel_grad(
     ls, sf2 = _check_hyper(lengthscales, signal_variance, d)
     Z = np.ascontiguousarray(X / ls)
     kind = kernel_code(kernel)
-    nch = _nchunks(0.5 * n * n * max(d, 1), _n_pairs(n))
-    acc = _lsgrad_jit_par(Z, alpha, K_inv, sf2, kind, nch) if nch else _lsgrad_jit(Z, alpha, K_inv, sf2, kind)
+    acc = _dispatch(
+        0.5 * n * n * max(d, 1), _n_pairs(n), _lsgrad_jit_par, _lsgrad_jit, Z, alpha, K_inv, sf2, kind
+    )
     diag_w = alpha * alpha - np.diagonal(K_inv)
     # Off-diagonal terms appear twice in the full trace; the half cancels that.
     g_sf2 = float(acc[d] + 0.5 * sf2 * diag_w.sum())
@@ -444,11 +470,8 @@ def cross_covariance_grad(
     inv_ls = 1.0 / ls
     m, n, d = Zq.shape[0], Z.shape[0], Z.shape[1]
     out = np.empty((m, n, d))
-    nch = _nchunks(m * n * max(d, 1), m)
-    if nch:
-        _xgrad_full_jit_par(Zq, Z, inv_ls, sf2, kernel_code(kernel), out, nch)
-    else:
-        _xgrad_full_jit(Zq, Z, inv_ls, sf2, kernel_code(kernel), out)
+    kind = kernel_code(kernel)
+    _dispatch(m * n * max(d, 1), m, _xgrad_full_jit_par, _xgrad_full_jit, Zq, Z, inv_ls, sf2, kind, out)
     return out
 
 
@@ -491,9 +514,7 @@ def cross_covariance_grad_contract(
     inv_ls = 1.0 / ls
     Gv = np.zeros((m, d))
     kind = kernel_code(kernel)
-    nch = _nchunks(m * n * max(d, 1), m)
-    if nch:
-        _xgrad_contract_jit_par(Zq, Z, inv_ls, sf2, kind, v, B, has_B, Gv, GB, nch)
-    else:
-        _xgrad_contract_jit(Zq, Z, inv_ls, sf2, kind, v, B, has_B, Gv, GB)
+    work = m * n * max(d, 1)
+    args = (Zq, Z, inv_ls, sf2, kind, v, B, has_B, Gv, GB)
+    _dispatch(work, m, _xgrad_contract_jit_par, _xgrad_contract_jit, *args)
     return Gv, (GB if has_B else None)

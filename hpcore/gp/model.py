@@ -48,7 +48,7 @@ try:  # optional: only used to keep BLAS single-threaded on small matrices
 except ImportError:  # pragma: no cover - depends on the environment
     ThreadpoolController = None
 
-__all__ = ["GaussianProcess"]
+__all__ = ["GaussianProcess", "configure_threads"]
 
 _LOG_2PI = math.log(2.0 * math.pi)
 
@@ -65,10 +65,11 @@ _NOISE_GAMMA_RATE = 20.0
 # acquisition functions and log-EI.
 _VAR_FLOOR = 1e-12
 
-# Below this many training points BLAS runs single-threaded inside GP calls:
-# LAPACK on a 40×40 matrix takes microseconds, while waking a second BLAS
-# thread costs far more (milliseconds when the other core is busy).
-_BLAS_SINGLE_THREAD_MAX_N = 300
+# Up to this many training points BLAS runs single-threaded inside GP calls.
+# Small LAPACK calls take microseconds while waking a second BLAS thread costs
+# far more (milliseconds when the other core is busy), and in the default
+# single-threaded policy (see kernels.PARALLEL_MIN_WORK) all sizes are limited.
+_BLAS_SINGLE_THREAD_MAX_N = 300 if _k.PARALLEL_MIN_WORK < math.inf else math.inf
 _blas_lock = threading.Lock()
 _blas_libs: list | None = None
 
@@ -84,6 +85,25 @@ def _blas_controllers() -> list:
                 libs = []  # introspection failed: run without the tuning
         _blas_libs = libs
     return _blas_libs
+
+
+def configure_threads(parallel: bool) -> None:
+    """Choose the threading policy of GP computations (process-wide).
+
+    parallel=False (default, or HPCORE_GP_PARALLEL unset): compiled kernels run
+    serially and BLAS is limited to one thread inside GP calls (restored
+    afterwards), which is fastest when trials keep the cores busy.
+    parallel=True: large kernel evaluations use numba threads and BLAS keeps
+    its own thread count for n > 300; worthwhile only on an otherwise idle
+    multi-core machine.
+    """
+    global _BLAS_SINGLE_THREAD_MAX_N
+    if parallel:
+        _k.PARALLEL_MIN_WORK = _k.PARALLEL_WORK_THRESHOLD
+        _BLAS_SINGLE_THREAD_MAX_N = 300
+    else:
+        _k.PARALLEL_MIN_WORK = math.inf
+        _BLAS_SINGLE_THREAD_MAX_N = math.inf
 
 
 @contextlib.contextmanager
@@ -187,6 +207,8 @@ class GaussianProcess:
         self._X: np.ndarray | None = None
         self._y_std_units: np.ndarray | None = None
         self._work: dict[int, np.ndarray] = {}
+        self._factor_source: np.ndarray | None = None
+        self._last_factor: tuple | None = None
 
     # ------------------------------------------------------------------ #
     # Fitted quantities
@@ -358,11 +380,16 @@ class GaussianProcess:
         sf2 = math.exp(theta[d])
         sn2 = math.exp(theta[d + 1])
         n = X.shape[0]
-        U, _ = self._factorize(X, ls, sf2, sn2, self._workspace(n))
+        U, jitter = self._factorize(X, ls, sf2, sn2, self._workspace(n))
         alpha = cho_solve((U, False), y, check_finite=False)
         lml = -0.5 * float(y @ alpha) - float(np.sum(np.log(np.diagonal(U)))) - 0.5 * n * _LOG_2PI
         if not need_grad:
             return lml, None
+        if X is self._factor_source:
+            # L-BFGS-B normally ends on its last evaluation; keeping this factor
+            # (an n² copy) saves refactorising after the fit (an n³/3 potrf).
+            # The workspace's other triangle is never written, so U is clean.
+            self._last_factor = (theta.copy(), np.array(U, order="F"), alpha, jitter)
         Kinv_F, info = dpotri(U, lower=0, overwrite_c=1)
         if info != 0:
             raise np.linalg.LinAlgError("potri failed")
@@ -551,8 +578,17 @@ class GaussianProcess:
         else:
             self._set_standardization(y)
             y_s = (y / self._y_scale - self._y_mean_s) / self._y_std_s
-            self.theta = self._optimize(X, y_s)
+            self._factor_source, self._last_factor = X, None
+            try:
+                self.theta = self._optimize(X, y_s)
+            finally:
+                self._factor_source = None
             self.n_fits += 1
+            cached, self._last_factor = self._last_factor, None
+            if cached is not None and np.array_equal(cached[0], self.theta):
+                self._U, self._alpha, self._jitter = cached[1], cached[2], cached[3]
+                self._X, self._y_std_units = X, y_s
+                return self
         self._set_data(X, y_s)
         return self
 

@@ -138,12 +138,13 @@ def test_gradient_at_coincident_points_is_zero_and_finite(kernel):
         np.testing.assert_array_equal(G[i, i], 0.0)
 
 
-def test_large_parallel_sizes_match_reference():
+def test_large_parallel_sizes_match_reference(monkeypatch):
+    monkeypatch.setattr(jk, "PARALLEL_MIN_WORK", jk.PARALLEL_WORK_THRESHOLD)
     rng = np.random.default_rng(7)
     X = rng.random((300, 5))
     Xq = rng.random((250, 5))
     ls = rng.uniform(0.3, 1.5, 5)
-    assert 0.5 * 300 * 300 * 5 >= jk.PARALLEL_MIN_WORK  # exercises the default dispatch
+    assert 0.5 * 300 * 300 * 5 >= jk.PARALLEL_MIN_WORK  # exercises the opt-in threshold
     for kernel in KERNELS:
         np.testing.assert_allclose(
             jk.kernel_matrix(X, ls, 1.3, kernel), rk.kernel_matrix(X, ls, 1.3, kernel), rtol=RTOL
@@ -192,3 +193,28 @@ def test_validation_errors():
         jk.kernel_matrix(X, np.ones(2), 1.0, out=np.empty((4, 4), order="F"))
     with pytest.raises(ValueError):
         jk.cross_covariance_grad_contract(X, X, np.ones(2), 1.0, np.ones(4), np.ones((3, 4)))
+
+
+def test_parallel_dispatch_guards(monkeypatch):
+    calls = []
+
+    def par(x, nch):
+        calls.append("par")
+        return x
+
+    def ser(x):
+        calls.append("ser")
+        return x
+
+    monkeypatch.setattr(jk, "PARALLEL_MIN_WORK", 0)
+    monkeypatch.setattr(jk.numba, "get_num_threads", lambda: 2)
+    monkeypatch.setattr(jk, "_parallel_pid", None)
+    assert jk._dispatch(1e9, 100, par, ser, 1) == 1
+    # a forked child of a process that already ran a parallel kernel stays serial
+    monkeypatch.setattr(jk, "_parallel_pid", -1)
+    jk._dispatch(1e9, 100, par, ser, 1)
+    # so does a caller that finds another thread inside a parallel kernel
+    monkeypatch.setattr(jk, "_parallel_pid", None)
+    with jk._parallel_lock:
+        jk._dispatch(1e9, 100, par, ser, 1)
+    assert calls == ["par", "ser", "ser"]

@@ -274,3 +274,32 @@ def test_kriging_believer_keeps_mean_and_shrinks_variance():
         gp.condition_on(pending, [1.0, np.inf, 2.0])
     with pytest.raises(ValueError):
         gp.condition_on(pending[:, :1])
+
+
+def test_configure_threads_round_trip(monkeypatch):
+    from hpcore.gp import configure_threads, kernels
+    from hpcore.gp import model as gp_model
+
+    monkeypatch.setattr(kernels, "PARALLEL_MIN_WORK", kernels.PARALLEL_MIN_WORK)
+    monkeypatch.setattr(gp_model, "_BLAS_SINGLE_THREAD_MAX_N", gp_model._BLAS_SINGLE_THREAD_MAX_N)
+    configure_threads(parallel=True)
+    assert kernels.PARALLEL_MIN_WORK == kernels.PARALLEL_WORK_THRESHOLD
+    _, X, y = _data(16, n=15)
+    gp = GaussianProcess(seed=0).fit(X, y)
+    configure_threads(parallel=False)
+    assert kernels.PARALLEL_MIN_WORK == np.inf
+    gp2 = GaussianProcess(seed=0).fit(X, y)
+    np.testing.assert_allclose(gp.theta, gp2.theta, rtol=1e-8)
+
+
+@pytest.mark.parametrize("deterministic", [False, True])
+def test_reused_factor_matches_refactorisation(deterministic):
+    rng, X, y = _data(17, n=30)
+    gp = GaussianProcess(deterministic=deterministic, seed=0).fit(X, y)
+    Xq = rng.random((20, 2))
+    fitted = gp.predict(Xq, return_grad=True)
+    lml = gp.log_marginal_likelihood()
+    gp.fit(X, y, refit_hyperparameters=False)  # always refactorises from scratch
+    for a, b in zip(fitted, gp.predict(Xq, return_grad=True)):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+    assert gp.log_marginal_likelihood() == pytest.approx(lml, rel=1e-12)
