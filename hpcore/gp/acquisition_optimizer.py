@@ -9,8 +9,10 @@ Notation
     k        number of local searches
 
 Strategy: evaluate a batch of candidates (a scrambled Sobol sweep plus perturbations of
-the best observed points), then refine the k best with L-BFGS-B over their continuous
-dimensions, all k at once: the k problems are independent, so minimising the sum of their
+the best observed points), then refine k of them with L-BFGS-B over their continuous
+dimensions: the best candidate, the given seeds (e.g. the best observed points), and the rest
+drawn at random with probability proportional to exp(a) (for a = log-EI, proportional to EI),
+so the local searches do not all start in the incumbent's basin. All k run at once: the k problems are independent, so minimising the sum of their
 objectives over the concatenated (k·|C|) vector has a block-diagonal Hessian and L-BFGS-B
 solves all of them in one run with batched model evaluations.
 """
@@ -53,10 +55,13 @@ def maximize_acquisition(
     snap: Callable[[np.ndarray], np.ndarray],
     n_local: int = 5,
     maxiter: int = 60,
+    seeds: np.ndarray | None = None,
+    rng: np.random.Generator | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Best points found, sorted by acquisition value (descending), with their values.
 
-    candidates: (m, D) points already snapped; continuous: (D,) bool mask.
+    candidates: (m, D) points already snapped; continuous: (D,) bool mask; seeds: (s, D) points
+    that always start a local search; rng: draws the other starts (top-k when None).
     Returns (U_best: (r, D), values: (r,)) with the refined local optima first merged with
     the candidate sweep, so a caller can walk down the list to skip duplicates.
     """
@@ -66,7 +71,20 @@ def maximize_acquisition(
     pool_U, pool_v = [candidates], [vals]
     n_cont = int(continuous.sum())
     if n_cont and n_local > 0:
-        starts = candidates[order[:n_local]].copy()
+        picks = [int(order[0])]
+        rest = n_local - 1 - (0 if seeds is None else len(seeds))
+        if rest > 0:
+            finite = np.isfinite(vals)
+            if rng is not None and finite.sum() > rest:
+                w = np.where(finite, np.exp(vals - vals[order[0]]), 0.0)
+                w[order[0]] = 0.0
+                picks += list(rng.choice(len(vals), size=rest, replace=False, p=w / w.sum())) \
+                    if np.count_nonzero(w) >= rest else list(order[1:rest + 1])
+            else:
+                picks += list(order[1:rest + 1])
+        starts = candidates[picks]
+        if seeds is not None and len(seeds):
+            starts = np.vstack([starts, seeds])
         k = len(starts)
         fixed = starts.copy()
 

@@ -162,7 +162,8 @@ class BayesianOptimization(Strategy):
         local = local_perturbations(centres, max(32, m // 16), 0.05, continuous, rng)
         wide = local_perturbations(centres[:1], max(32, m // 16), 0.2, continuous, rng)
         candidates = space.snap(np.vstack([sweep, local, wide, centres]))
-        cand_U, _ = maximize_acquisition(acq, acq_grad, candidates, continuous, space.snap, n_local=self.n_local)
+        cand_U, _ = maximize_acquisition(acq, acq_grad, candidates, continuous, space.snap, n_local=self.n_local,
+                                         seeds=centres[:1], rng=rng)
         for u in cand_U[:256]:
             params = space.decode(u)
             if space.key(params) not in taken:
