@@ -34,7 +34,7 @@ from hpcore.execution import (
 from hpcore.space import Parameter, Space
 from hpcore.storage.base import NumberTaken, Storage, open_storage
 from hpcore.strategies.base import Strategy, SuggestContext, make_strategy, strategy_from_config
-from hpcore.trial import Suggestion, Trial, TrialState, best_trial
+from hpcore.trial import INTERRUPTED, Suggestion, Trial, TrialState, best_trial
 
 __all__ = ["Study", "Result", "StudyExhausted", "TooManyFailures", "minimize", "maximize"]
 
@@ -333,7 +333,7 @@ class Study:
 
     def fail_running(self, reason: str = "marked failed by the user") -> list[Trial]:
         """Mark every RUNNING trial FAILED (e.g. after a crash on another machine)."""
-        out = self._storage.fail_stale(self._id, lambda owner: True, time.time())
+        out = self._storage.fail_stale(self._id, lambda owner: True, time.time(), reason)
         self._sync()
         return out
 
@@ -435,6 +435,8 @@ class _Run:
                     try:
                         trial = self.study.ask()
                     except StudyExhausted as e:
+                        if self.in_flight:
+                            break  # e.g. Hyperband waits for a rung: ask again after the next result
                         self.exhausted = True
                         log.info("%s", e)
                         if self.verbose:
@@ -460,7 +462,7 @@ class _Run:
                 if fut is not None:
                     fut.cancel()
                 if not self.study._trials[trial.id].state.finished:
-                    self.study._finish(trial.id, None, f"interrupted: {type(e).__name__}",
+                    self.study._finish(trial.id, None, f"{INTERRUPTED}{type(e).__name__}",
                                        dict(trial.user_attrs), time.time())
             self.in_flight.clear()
             raise

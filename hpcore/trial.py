@@ -8,9 +8,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-__all__ = ["Trial", "TrialState", "Suggestion", "Budget", "best_trial"]
+__all__ = ["Trial", "TrialState", "Suggestion", "Budget", "best_trial", "INTERRUPTED"]
 
 Budget = int | float
+
+#: Prefix of the `error` of a trial that was stopped from outside (Ctrl-C, a process that died)
+#: rather than failed by its objective; strategies may run such a configuration again.
+INTERRUPTED = "interrupted: "
 
 
 class TrialState(str, enum.Enum):
@@ -65,6 +69,11 @@ class Trial:
     def ok(self) -> bool:
         """COMPLETE with a finite value."""
         return self.state is TrialState.COMPLETE and self.value is not None and math.isfinite(self.value)
+
+    @property
+    def interrupted(self) -> bool:
+        """FAILED because it was stopped from outside, not because the objective failed."""
+        return self.state is TrialState.FAILED and (self.error or "").startswith(INTERRUPTED)
 
     def replace(self, **changes: Any) -> Trial:
         return replace(self, **changes)

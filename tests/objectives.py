@@ -29,3 +29,8 @@ def dies_when_x_large(params):
 def record_pid(params):
     time.sleep(0.02)
     return float(os.getpid())
+
+
+def record_pid_slowly(params):
+    time.sleep(0.3)
+    return float(os.getpid())

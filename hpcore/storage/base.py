@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hpcore.trial import Trial, TrialState
+from hpcore.trial import INTERRUPTED, Trial, TrialState
 
 __all__ = ["Storage", "StudyRecord", "NumberTaken", "open_storage", "TRIAL_FIELDS"]
 
@@ -86,15 +86,16 @@ class Storage(ABC):
     def running_owners(self, study_id: int) -> dict[int, str]:
         """Trial number -> owner string of every RUNNING trial."""
 
-    def fail_stale(self, study_id: int, is_stale: Callable[[str], bool], now: float) -> list[Trial]:
-        """Mark RUNNING trials whose owner is gone as FAILED; returns them."""
+    def fail_stale(self, study_id: int, is_stale: Callable[[str], bool], now: float,
+                   reason: str = "the process running this trial stopped before it finished") -> list[Trial]:
+        """Mark RUNNING trials whose owner is gone as FAILED (interrupted); returns them."""
         failed = []
         for number, owner in self.running_owners(study_id).items():
             if is_stale(owner):
                 failed.append(
                     self.update_trial(
                         study_id, number, state=TrialState.FAILED, finished_at=now,
-                        error="the process running this trial stopped before it finished",
+                        error=INTERRUPTED + reason,
                     )
                 )
         return failed

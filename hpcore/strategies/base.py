@@ -99,13 +99,21 @@ class TakenConfigurations:
         self._space: Space | None = None
         self._keys: set[tuple] = set()
         self._upto = 0
+        self._last: Trial | None = None
 
     def of(self, ctx: SuggestContext) -> set[tuple]:
-        if ctx.space is not self._space or len(ctx.trials) < self._upto:
+        # Rebuild unless ctx.trials extends the list seen last time (a strategy may pass a
+        # filtered history, e.g. Hyperband's GP sampler).
+        extends = len(ctx.trials) >= self._upto and (
+            self._upto == 0 or ctx.trials[self._upto - 1] is self._last
+            or ctx.trials[self._upto - 1].id == getattr(self._last, "id", None)
+            and ctx.trials[self._upto - 1].params == self._last.params)
+        if ctx.space is not self._space or not extends:
             self._space, self._keys, self._upto = ctx.space, set(), 0
         for t in ctx.trials[self._upto:]:
             self._keys.add(ctx.space.key(t.params))
         self._upto = len(ctx.trials)
+        self._last = ctx.trials[-1] if ctx.trials else None
         return self._keys
 
 

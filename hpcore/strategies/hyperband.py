@@ -51,15 +51,11 @@ __all__ = ["Hyperband"]
 
 #: Salt of the random stream of new configurations (so it differs from other strategies' streams).
 _STREAM = 0x4842
-#: `error` texts the core gives trials that were interrupted rather than failed by the objective.
-_INTERRUPTED_PREFIX = "interrupted: "
-_STALE_ERROR = "the process running this trial stopped before it finished"
 _SAMPLERS = ("random", "bayes")
 
 
 def _interrupted(t: Trial) -> bool:
-    return t.state is TrialState.FAILED and t.error is not None and (
-        t.error.startswith(_INTERRUPTED_PREFIX) or t.error == _STALE_ERROR)
+    return t.interrupted
 
 
 def _fmt(value: Budget) -> str:

@@ -169,8 +169,9 @@ def test_every_acquisition_and_kernel_runs(acquisition):
     fn = get_function("branin")
     for kernel in ("matern52", "rbf"):
         strategy = BayesianOptimization(acquisition=acquisition, kernel=kernel, initial_design="lhs")
-        r = hpcore.minimize(fn.params_call, fn.space(), strategy=strategy, n_trials=15, seed=0, verbose=False)
-        assert r.best_value < 5.0
+        regrets = [hpcore.minimize(fn.params_call, fn.space(), strategy=strategy, n_trials=20, seed=seed,
+                                   verbose=False).best_value - fn.optimum_value for seed in range(3)]
+        assert np.median(regrets) < 1.0, (kernel, regrets)  # random search: about 1-3 at 20 trials
 
 
 def test_invalid_options():

@@ -14,11 +14,12 @@ def mnist_small():
     return load_mnist(n_samples=400, n_val=100, seed=0)
 
 
-def tiny_build(hp, eager: bool = True, max_layers: int = 3):
+def tiny_build(hp, eager: bool = True, max_layers: int = 3, with_input: bool = True):
     """The KerasTuner tutorial model, scaled down: 1-3 Dense layers of 4-16 units."""
     import keras
 
-    model = keras.Sequential([keras.Input((784,))])
+    # without an Input the model has no variables until it sees data (KerasTuner tutorials often do this)
+    model = keras.Sequential([keras.Input((784,))] if with_input else [])
     for i in range(hp.Int("num_layers", 1, max_layers)):
         model.add(keras.layers.Dense(hp.Int(f"units_{i}", 4, 16, step=4), activation="relu"))
     model.add(keras.layers.Dense(10, activation="softmax"))

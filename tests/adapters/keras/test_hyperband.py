@@ -79,8 +79,14 @@ def test_promotion_continues_from_weights_and_optimizer_state(tmp_path, mnist_sm
     assert len(tuner.get_best_models(1)) == 1
 
 
+def no_input_build(hp):
+    return tiny_build(hp, with_input=False)
+
+
 def test_checkpoints_of_dropped_configurations_are_deleted_and_survive_a_resume(tmp_path, mnist_small):
+    """Also with a model that has no Input layer: it is built from the data's shape to load."""
     (x, y), (xv, yv) = mnist_small
+    tiny_build = no_input_build
     kw = {"objective": "val_accuracy", "max_epochs": 9, "factor": 3, "min_epochs": 3, "directory": tmp_path,
           "project_name": "ck", "seed": 1}
     tuner = kt.Hyperband(tiny_build, max_trials=2, **kw)
@@ -103,6 +109,9 @@ def test_checkpoints_of_dropped_configurations_are_deleted_and_survive_a_resume(
     assert promoted.config_id == best.config_id
     assert promoted.user_attrs["resumed_from_epoch"] == 3 and promoted.user_attrs["epochs_trained"] == 6
     assert tuner.checkpoints.stored() == set()
+    model = kt.Hyperband(tiny_build, **kw).get_best_models(1)[0]  # a new process would do this
+    best = tuner.get_best_trials(1)[0]
+    assert model.evaluate(xv, yv, verbose=0)[1] == pytest.approx(best.value, abs=1e-6)
 
 
 def test_checkpoint_round_trip_restores_weights_and_optimizer(tmp_path, mnist_small):

@@ -99,6 +99,12 @@ def test_trial_values_are_used_and_new_names_get_defaults():
     hp._phase = "fit"
     assert hp.Choice("batch_size", [16, 32]) == 16
     assert hp.accessed["fit"] == {"batch_size"}
+    hp2 = HyperParameters.from_trial(space, {"layers": 3, "units_0": 12})
+    assert hp2.get("layers") == 3 and hp2.accessed["build"] == {"layers"}  # reading is using
+    hp2.all_values()
+    assert hp2.accessed["build"] == {"layers"}
+    assert hp2.values == {"layers": 3, "units_0": 12}
+    assert hp2.accessed["build"] == {"layers", "units_0"}
 
 
 def test_trial_value_of_inactive_conditional_parameter_is_none():

@@ -1,0 +1,273 @@
+"""Running a study's trials on a Dask `distributed` cluster.
+
+    from hpcore import DaskExecutor, Study
+
+    with DaskExecutor("tcp://scheduler:8786") as ex:            # or DaskExecutor() for a local cluster
+        study.optimize(objective, n_trials=200, executor=ex, n_workers=ex.n_workers)
+
+The driver (the process calling `optimize`) keeps the storage and the strategy; workers only
+call the objective and send back its `Outcome`. Nothing about the study changes between a
+process pool on a laptop and a cluster except the executor.
+
+Worker deaths. When the worker process running a task dies (out-of-memory kill, `os._exit`,
+a lost machine), Dask's scheduler normally runs the task again on another worker, up to its
+`distributed.scheduler.allowed-failures` setting (default 3), then gives up with `KilledWorker`;
+it also recomputes a *finished* task whose result was held by a worker that died. For trials
+that is the wrong default: an objective that kills its worker would take down four workers
+before failing, and a trial could run twice. `DaskExecutor` makes it explicit and deterministic:
+
+- each task's objective is started at most `1 + retries` times (default `retries=0`: once). A
+  start is recorded on the scheduler (a `distributed.Event` per attempt) before the objective
+  runs; a re-run finding its attempts used up raises `WorkerLost` without calling the objective,
+  and the study records a FAILED trial with that message;
+- with `retries=k`, a trial whose worker died is run again on another worker up to k times
+  (still bounded by the scheduler's allowed-failures; beyond it the future raises
+  `KilledWorker`, also a FAILED trial). An exception raised by the objective is never retried;
+- a result is released on the scheduler as soon as the driver has it, so a later worker death
+  cannot make the scheduler run the objective again. The attempt records are deleted a few
+  seconds after the task ends (and all of them at `shutdown`).
+
+Every trial therefore ends COMPLETE or FAILED, never lost and never silently run twice. (One
+gap: a task cancelled at the very moment it starts may leave its attempt record, a few bytes,
+on the scheduler.)
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable, Mapping
+from concurrent.futures import Executor, Future
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+__all__ = ["DaskExecutor", "WorkerLost"]
+
+#: Seconds between a task's end and the removal of its attempt records from the scheduler.
+_FORGET_AFTER = 5.0
+
+
+class WorkerLost(RuntimeError):
+    """A task's worker died while it ran, and the task may not be started again."""
+
+
+class _AtMostOnce:
+    """The function shipped to Dask workers: records each start on the scheduler, and refuses
+    to start the wrapped call once `attempts` starts are recorded (a re-run after a worker death)."""
+
+    def __init__(self, fn: Callable[..., Any], marker: str, attempts: int) -> None:
+        self.fn = fn
+        self.marker = marker
+        self.attempts = attempts
+
+    def __call__(self, args: tuple, kwargs: dict) -> Any:
+        from distributed import Event, get_client
+
+        client = get_client()
+        for k in range(self.attempts):
+            event = Event(f"{self.marker}-{k}", client=client)
+            if not event.is_set():
+                # Only one attempt of a task runs at a time, so check-then-set cannot race.
+                event.set()
+                break
+        else:
+            n = self.attempts
+            raise WorkerLost(
+                f"the Dask worker running this task died during {'its only attempt' if n == 1 else f'all {n} attempts'}"
+                f" (DaskExecutor(retries={n - 1})); not started again")
+        return self.fn(*args, **kwargs)
+
+
+class DaskExecutor(Executor):
+    """A `concurrent.futures.Executor` that runs calls on a Dask `distributed` cluster.
+
+    Args:
+        address: where to run. None starts a `LocalCluster` of `n_workers` single-threaded worker
+            processes (closed with the executor); a scheduler address such as
+            "tcp://10.0.0.5:8786" connects to a running cluster; a `distributed.Client` is used
+            as is (and left open); a cluster object (`LocalCluster`, `SLURMCluster`, ...) gets a
+            client of its own.
+        n_workers: for a new local cluster, its number of worker processes (default: the
+            number of CPUs). When connecting to an existing cluster, wait (up to `timeout`
+            seconds) until this many workers have joined.
+        retries: how many times a task whose worker died is started again on another worker
+            (default 0: never; the trial becomes FAILED with a `WorkerLost` error). An error
+            raised by the task itself is never retried.
+        resources: Dask worker resources each task needs, e.g. {"GPU": 1} for workers started
+            with `dask worker ... --resources GPU=1`.
+        timeout: seconds to wait for the scheduler and for `n_workers` workers.
+        cluster_kwargs: further arguments of `LocalCluster` when `address` is None.
+
+    `n_workers` (the property) is the number of task slots (worker threads) connected now: pass
+    it to `Study.optimize(n_workers=...)` to keep every slot busy.
+    """
+
+    def __init__(
+        self,
+        address: str | Any | None = None,
+        *,
+        n_workers: int | None = None,
+        retries: int = 0,
+        resources: Mapping[str, float] | None = None,
+        timeout: float | None = 60.0,
+        **cluster_kwargs: Any,
+    ) -> None:
+        import distributed
+
+        if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+            raise ValueError(f"retries must be a non-negative integer, got {retries!r}")
+        if n_workers is not None and (isinstance(n_workers, bool) or not isinstance(n_workers, int)
+                                      or n_workers < 1):
+            raise ValueError(f"n_workers must be a positive integer or None, got {n_workers!r}")
+        if cluster_kwargs and address is not None:
+            raise TypeError(f"{sorted(cluster_kwargs)}: LocalCluster options apply only when address is None")
+        self.retries = retries
+        self.resources = dict(resources) if resources else None
+        self._cluster = None
+        self._own_client = True
+        if address is None:
+            opts = {"n_workers": n_workers or os.cpu_count() or 1, "threads_per_worker": 1, "processes": True,
+                    **cluster_kwargs}
+            self._cluster = distributed.LocalCluster(**opts)
+            self._client = distributed.Client(self._cluster, timeout=timeout)
+        elif isinstance(address, distributed.Client):
+            self._client, self._own_client = address, False
+        elif isinstance(address, str) or hasattr(address, "scheduler_address"):
+            self._client = distributed.Client(address, timeout=timeout)
+        else:
+            raise TypeError(f"address must be None, a scheduler address, a Client or a cluster, "
+                            f"got {type(address).__name__}")
+        self._lock = threading.Lock()
+        self._pending: dict[str, tuple[Any, Future]] = {}  # key -> (Dask future, its c.f. future)
+        self._finished: deque[tuple[float, str]] = deque()  # (when, attempt marker) to forget
+        self._shutdown = False
+        if n_workers is not None:
+            self._client.wait_for_workers(n_workers, timeout=timeout)
+
+    # -- information ---------------------------------------------------------------------------------
+    @property
+    def client(self) -> Any:
+        """The `distributed.Client` in use."""
+        return self._client
+
+    @property
+    def n_workers(self) -> int:
+        """Task slots connected now: the sum of the workers' threads."""
+        return int(sum(self._client.nthreads().values()))
+
+    def wait_for_workers(self, n_workers: int = 1, timeout: float | None = None) -> None:
+        """Block until at least `n_workers` workers are connected."""
+        self._client.wait_for_workers(n_workers, timeout=timeout)
+
+    def __repr__(self) -> str:
+        where = getattr(self._client, "scheduler", None)
+        addr = getattr(where, "address", "?")
+        return f"DaskExecutor({addr!r}, n_workers={self.n_workers}, retries={self.retries})"
+
+    # -- Executor ----------------------------------------------------------------------------------------
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+        """Run `fn(*args, **kwargs)` on a worker; returns a `concurrent.futures.Future` (so
+        `concurrent.futures.wait` works on it). Cancelling it cancels the Dask task."""
+        if self._shutdown:
+            raise RuntimeError("cannot submit to a DaskExecutor after shutdown")
+        token = uuid.uuid4().hex
+        name = getattr(fn, "__name__", type(fn).__name__)
+        key = f"hpcore-{name}-{token}"
+        marker = f"hpcore-attempt-{token}"
+        task = _AtMostOnce(fn, marker, self.retries + 1)
+        dfut = self._client.submit(task, args, kwargs, key=key, pure=False, resources=self.resources)
+        cfut: Future = Future()
+        with self._lock:
+            # Holding the Dask future keeps the task alive (a collected future releases it).
+            self._pending[key] = (dfut, cfut)
+
+        def forward_cancel(f: Future) -> None:
+            if f.cancelled() and not dfut.done():
+                dfut.cancel()
+
+        cfut.add_done_callback(forward_cancel)
+        dfut.add_done_callback(lambda d: self._settle(key, marker, d, cfut))
+        return cfut
+
+    def _settle(self, key: str, marker: str, dfut: Any, cfut: Future) -> None:
+        # Runs in Dask's callback thread, not on the event loop, so blocking client calls are fine.
+        try:
+            if dfut.status == "finished":
+                outcome: tuple[str, Any] = ("result", dfut.result())
+            elif dfut.status == "cancelled":
+                outcome = ("cancelled", None)
+            else:
+                outcome = ("error", dfut.exception())
+        except BaseException as e:  # noqa: BLE001 - never leave the c.f. future unresolved
+            outcome = ("error", e)
+        # The result is here: release the task, or the death of the worker that holds it would
+        # make the scheduler compute it again, i.e. run the objective a second time.
+        dfut.release()
+        with self._lock:
+            self._pending.pop(key, None)
+            self._finished.append((time.monotonic(), marker))
+        kind, value = outcome
+        if kind == "cancelled":
+            if cfut.cancel():
+                cfut.set_running_or_notify_cancel()
+        elif not cfut.cancelled():
+            if kind == "result":
+                cfut.set_result(value)
+            else:
+                cfut.set_exception(value)
+        self._forget(older_than=_FORGET_AFTER)
+
+    def _forget(self, older_than: float) -> None:
+        """Drop the attempt records of tasks finished more than `older_than` seconds ago from the
+        scheduler (clearing an event deletes it there). The delay lets the scheduler learn that
+        the task was released first, so a record never disappears while a re-run may still look."""
+        limit = time.monotonic() - older_than
+        with self._lock:
+            done = []
+            while self._finished and self._finished[0][0] <= limit:
+                done.append(self._finished.popleft()[1])
+        if not done or self._client.status not in ("running", "connecting"):
+            return
+        from distributed import Event
+
+        for marker in done:
+            for k in range(self.retries + 1):
+                try:
+                    Event(f"{marker}-{k}", client=self._client).clear()
+                except Exception:  # noqa: BLE001 - the scheduler went away: nothing left to clean
+                    return
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """Stop accepting work; `cancel_futures` cancels queued and running tasks; `wait` waits for
+        the others. Closes the client (and local cluster) this executor created, not one it was given."""
+        if self._shutdown:
+            return
+        self._shutdown = True
+        with self._lock:
+            pending = list(self._pending.values())
+        if cancel_futures:
+            for _, cfut in pending:
+                cfut.cancel()
+        elif wait:
+            from concurrent.futures import wait as wait_all
+
+            wait_all([cfut for _, cfut in pending])
+        deadline = time.monotonic() + 10.0  # cancelled tasks report back promptly
+        while self._pending and time.monotonic() < deadline:
+            time.sleep(0.01)
+        self._forget(older_than=0.0)
+        if self._own_client:
+            self._client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.shutdown(wait=exc[0] is None, cancel_futures=exc[0] is not None)
