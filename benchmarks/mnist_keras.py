@@ -105,8 +105,7 @@ def run_arm(arm: str, quick: bool, workdir: str) -> dict[str, Any]:
     if library == "hpcore":
         best = tuner.get_best_trials(1)[0]
         best_acc, n = best.value, len(tuner.study.trials)
-        extra = {k: round(v, 2) for k, v in tuner.stats.items() if isinstance(v, float)}
-        extra["epochs_restored"] = tuner.stats["epochs_restored"]
+        extra = {k: round(v, 2) if isinstance(v, float) else v for k, v in tuner.stats.items()}
     else:
         best_acc = tuner.oracle.get_best_trials(1)[0].score
         n, extra = len(tuner.oracle.trials), {}

@@ -202,7 +202,8 @@ class _Numeric(Parameter):
         u = np.clip(np.asarray(u, dtype=float).reshape(-1), 0.0, 1.0)
         x = self._untransform(self._t_lo + u * (self._t_hi - self._t_lo))
         if self._grid is None:
-            return np.clip(x, self.low, self.high)
+            # The ends map exactly to the bounds (exp(log(high)) can be one ulp off).
+            return np.where(u >= 1.0, float(self.high), np.where(u <= 0.0, float(self.low), np.clip(x, self.low, self.high)))
         idx = np.rint((x - self._grid[0]) / self.step).astype(np.int64)
         return self._grid[np.clip(idx, 0, len(self._grid) - 1)]
 
@@ -211,7 +212,7 @@ class _Numeric(Parameter):
         t = self._t_lo + u * (self._t_hi - self._t_lo)
         x = float(np.exp(t)) if self.log else t  # np.exp, not math.exp: bit-identical to the vectorised path
         if self._grid is None:
-            return min(max(x, self.low), self.high)
+            return float(self.high) if u >= 1.0 else float(self.low) if u <= 0.0 else min(max(x, self.low), self.high)
         idx = min(max(round((x - self._grid_list[0]) / self.step), 0), len(self._grid_list) - 1)
         return self._grid_list[idx]
 

@@ -347,7 +347,7 @@ class Study:
         objective: Callable[..., Any],
         n_trials: int | None = None,
         timeout: float | None = None,
-        n_workers: int = 1,
+        n_workers: int | None = None,
         executor: Executor | None = None,
         *,
         catch: type[BaseException] | Sequence[type[BaseException]] = (Exception,),
@@ -361,14 +361,17 @@ class Study:
             strategies; it may also take `trial=` (the `Trial` record) and may return a dict with
             a "value" key whose other keys are stored as user attributes.
         n_workers: > 1 runs trials in parallel in a local process pool; `executor` takes any
-            `concurrent.futures.Executor` (e.g. a Dask client's `get_executor()`), and then
-            n_workers is how many trials are kept in flight.
+            `concurrent.futures.Executor` (e.g. a Dask client's `get_executor()` or
+            `hpcore.DaskExecutor`), and then n_workers is how many trials are kept in flight
+            (default: the executor's `n_workers` attribute when it has one, else 1).
         catch: exception types that make a FAILED trial; others stop the run (after marking the
             trial FAILED) and propagate.
         max_failures: stop with `TooManyFailures` once more trials than this failed in this run.
         """
         if n_trials is not None and (not isinstance(n_trials, int) or n_trials < 0):
             raise ValueError(f"n_trials must be a non-negative integer, got {n_trials!r}")
+        if n_workers is None:
+            n_workers = int(getattr(executor, "n_workers", 1) or 1) if executor is not None else 1
         if not isinstance(n_workers, int) or n_workers < 1:
             raise ValueError(f"n_workers must be a positive integer, got {n_workers!r}")
         catch = tuple(catch) if isinstance(catch, Sequence) else (catch,)

@@ -87,3 +87,27 @@ def test_dask_local_cluster_executor():
         r = Study(SPACE, seed=0).optimize(quadratic, n_trials=8, executor=client.get_executor(), n_workers=2,
                                           verbose=False)
     assert len(r.trials) == 8 and all(t.state is TrialState.COMPLETE for t in r.trials)
+
+
+def test_executor_worker_count_sets_the_trials_in_flight():
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    class ThreeWorkers(ThreadPoolExecutor):
+        n_workers = 3
+
+    lock, running, peak = threading.Lock(), [0], [0]
+
+    def objective(p):
+        with lock:
+            running[0] += 1
+            peak[0] = max(peak[0], running[0])
+        time.sleep(0.1)
+        with lock:
+            running[0] -= 1
+        return p["x"]
+
+    with ThreeWorkers(max_workers=3) as ex:
+        Study(SPACE, seed=0).optimize(objective, n_trials=9, executor=ex, verbose=False)
+    assert peak[0] == 3

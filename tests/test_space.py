@@ -177,3 +177,9 @@ def test_scalar_and_vectorised_decoding_agree():
     space = tutorial_space().extend({"seed": Fixed(3), "f": Float(0.1, 10.0, log=True, step=0.1)})
     U = np.random.default_rng(5).random((500, space.dims))
     assert [space.decode(u) for u in U] == space.decode_many(U)
+
+
+def test_log_bounds_decode_exactly():
+    space = Space({"lr": Float(1e-4, 0.5, log=True)})
+    assert space.decode(np.array([1.0]))["lr"] == 0.5 and space.decode(np.array([0.0]))["lr"] == 1e-4
+    assert [p["lr"] for p in space.decode_many(np.array([[0.0], [1.0]]))] == [1e-4, 0.5]

@@ -71,7 +71,7 @@ class HyperParameters:
         self._given: dict[str, Any] = {}  # values proposed by the trial
         self._values: dict[str, Any] = {}  # values handed out (active parameters only)
         self._scopes: list[dict[str, tuple]] = []
-        #: names asked for during `build` and during `fit`
+        #: names declared or read during `build` and during `fit` (the model depends on no other)
         self.accessed: dict[str, set[str]] = {"build": set(), "fit": set()}
         self._phase = "build"
         # Set by a tuner: declarations that win over build's, and what to do with new names.
@@ -91,7 +91,14 @@ class HyperParameters:
     # -- reading ------------------------------------------------------------------------------
     @property
     def values(self) -> dict[str, Any]:
-        """Active values: the trial's configuration plus what was declared since."""
+        """Active values: the trial's configuration plus what was declared since. (Reading them
+        counts as using every one of them: see `accessed`.)"""
+        out = self.all_values()
+        self.accessed[self._phase].update(out)
+        return out
+
+    def all_values(self) -> dict[str, Any]:
+        """`values`, without counting as a use (for the tuner's bookkeeping)."""
         return {**self._given, **self._values}
 
     @property
@@ -102,6 +109,7 @@ class HyperParameters:
     def get(self, name: str) -> Any:
         """The value of `name`; None when it is known but inactive. Raises `KeyError` for a name
         that was never declared."""
+        self.accessed[self._phase].add(name)
         if name in self._values:
             return self._values[name]
         if name in self._given:
@@ -321,4 +329,4 @@ class HyperParameters:
 
     # -- display --------------------------------------------------------------------------------
     def __repr__(self) -> str:
-        return f"HyperParameters(values={self.values!r})"
+        return f"HyperParameters(values={self.all_values()!r})"

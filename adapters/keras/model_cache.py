@@ -34,6 +34,7 @@ class ModelCache:
         self.max_bytes = int(max_bytes)
         self._items: OrderedDict[tuple[int, int], tuple[Any, int, int]] = OrderedDict()
         self.hits = 0
+        self._released = False
 
     def __len__(self) -> int:
         return len(self._items)
@@ -52,6 +53,7 @@ class ModelCache:
         self._items[(config_id, execution)] = (model, int(epoch), size)
         while self.nbytes > self.max_bytes:
             self._items.popitem(last=False)
+            self._released = True
 
     def take(self, config_id: int, execution: int, epoch: int) -> tuple[Any, int] | None:
         """(model, epochs it was trained) for this configuration if it holds at most `epoch`
@@ -67,6 +69,13 @@ class ModelCache:
         live = set(live)
         for key in [k for k in self._items if k[0] not in live]:
             del self._items[key]
+            self._released = True
 
     def clear(self) -> None:
+        self._released = self._released or bool(self._items)
         self._items.clear()
+
+    def released(self) -> bool:
+        """Whether models were dropped since the last call (their memory awaits a collection)."""
+        out, self._released = self._released, False
+        return out

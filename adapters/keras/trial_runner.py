@@ -53,6 +53,8 @@ class ExecutionResult:
 
 @dataclass
 class TrialResult:
+    """All executions of one trial, their mean value, and where the time went (seconds)."""
+
     value: float
     executions: list[ExecutionResult]
     build_seconds: float = 0.0
@@ -79,7 +81,7 @@ class TrialResult:
         """Each metric's value at the best epoch, averaged over executions (for HParams)."""
         out: dict[str, list[float]] = {}
         for e in self.executions:
-            i = None if e.best_epoch is None else e.epochs.index(e.best_epoch) if e.best_epoch in e.epochs else None
+            i = e.epochs.index(e.best_epoch) if e.best_epoch in e.epochs else None
             for k, vals in e.history.items():
                 if vals:
                     out.setdefault(k, []).append(vals[i] if i is not None and i < len(vals) else vals[-1])

@@ -158,7 +158,8 @@ class Tuner:
         self.stats: dict[str, float] = {
             "trials": 0, "failed": 0, "duplicates": 0, "epochs_trained": 0, "epochs_restored": 0,
             "wall_s": 0.0, "fit_s": 0.0, "build_s": 0.0, "checkpoint_s": 0.0, "storage_s": 0.0,
-            "clear_session_s": 0.0, "gc_s": 0.0, "models_continued_in_memory": 0,
+            "clear_session_s": 0.0, "gc_s": 0.0, "gc_collections": 0, "gc_full_collections": 0,
+            "gradients_released": 0, "models_continued_in_memory": 0,
         }
 
     # -- construction -----------------------------------------------------------------------------
@@ -359,7 +360,7 @@ class _Search:
         tuner, stats = self.tuner, self.tuner.stats
         t0 = time.perf_counter()
         tuner.cleaner.start()
-        clear0, gc0 = tuner.cleaner.clear_seconds, tuner.cleaner.gc_seconds
+        before = tuner.cleaner.stats()
         try:
             while self._remaining() > 0:
                 t = time.perf_counter()
@@ -372,7 +373,7 @@ class _Search:
                 finally:
                     stats["storage_s"] += time.perf_counter() - t
                 self._run_trial(trial)
-                tuner.cleaner.after_trial()
+                tuner.cleaner.after_trial(released=tuner.model_cache is not None and tuner.model_cache.released())
                 if self.consecutive_duplicates >= _MAX_DUPLICATES:
                     if self.verbose:
                         print(f"hpcore: the last {_MAX_DUPLICATES} configurations all built models already "
@@ -387,8 +388,8 @@ class _Search:
                 tuner.model_cache.hits = 0
                 tuner.model_cache.clear()
             tuner.cleaner.stop()
-            stats["clear_session_s"] += tuner.cleaner.clear_seconds - clear0
-            stats["gc_s"] += tuner.cleaner.gc_seconds - gc0
+            for key, value in tuner.cleaner.stats().items():
+                stats[key] = stats.get(key, 0) + value - before[key]
             stats["wall_s"] += time.perf_counter() - t0
         if self.failed and not self.completed:
             self._raise_failures(f"all {self.failed} trials failed")
@@ -431,7 +432,7 @@ class _Search:
 
         def check(hp: HyperParameters) -> int | None:
             names = hp.accessed["build"] | self.fit_names
-            return seen.get(self._duplicate_key(hp.values, names, self.fit_epochs))
+            return seen.get(self._duplicate_key(hp.all_values(), names, self.fit_epochs))
 
         return check
 
@@ -460,7 +461,7 @@ class _Search:
         new = hp.new_definitions()
         if new:
             self.study.extend_space(new)
-        used = {**trial.params, **{n: v for n, v in hp.values.items() if n not in trial.params}}
+        used = {**trial.params, **{n: v for n, v in hp.all_values().items() if n not in trial.params}}
         if used == dict(trial.params):
             return None
         try:

@@ -47,13 +47,15 @@ class BayesianOptimization(Strategy):
     kernel: "matern52" or "rbf"; deterministic: pin the noise near zero for exact objectives.
     initial_design: "sobol" or "lhs" (Latin hypercube), scrambled and seeded by the study seed.
     n_candidates: size of the candidate sweep (default grows with D); n_local: local searches.
+    local_optimizer: "lbfgsb" (scipy L-BFGS-B, default) or "adam" (batched projected gradient
+        steps: about 3x less time per suggestion, see the README's measurements).
     """
 
     name = "bayes"
 
     def __init__(self, n_initial: int | None = None, acquisition: str = "ei", kernel: str = "matern52",
                  deterministic: bool = False, beta: float = 4.0, initial_design: str = "sobol",
-                 n_candidates: int | None = None, n_local: int = 5) -> None:
+                 n_candidates: int | None = None, n_local: int = 5, local_optimizer: str = "lbfgsb") -> None:
         if acquisition not in _ACQUISITIONS:
             raise ValueError(f"acquisition must be one of {_ACQUISITIONS}, got {acquisition!r}")
         if kernel not in ("matern52", "rbf"):
@@ -62,6 +64,8 @@ class BayesianOptimization(Strategy):
             raise ValueError(f"initial_design must be 'sobol' or 'lhs', got {initial_design!r}")
         if n_initial is not None and (not isinstance(n_initial, int) or n_initial < 1):
             raise ValueError(f"n_initial must be a positive integer, got {n_initial!r}")
+        if local_optimizer not in ("lbfgsb", "adam"):
+            raise ValueError(f"local_optimizer must be 'lbfgsb' or 'adam', got {local_optimizer!r}")
         if not beta >= 0:
             raise ValueError(f"beta must be >= 0, got {beta!r}")
         self.n_initial = n_initial
@@ -72,6 +76,7 @@ class BayesianOptimization(Strategy):
         self.initial_design = initial_design
         self.n_candidates = n_candidates
         self.n_local = int(n_local)
+        self.local_optimizer = local_optimizer
         self._gp: GaussianProcess | None = None
         self._gp_dims = -1
         self._design: dict[tuple[int, int], np.ndarray] = {}
@@ -79,7 +84,8 @@ class BayesianOptimization(Strategy):
 
     def settings(self) -> dict[str, Any]:
         defaults = {"n_initial": None, "acquisition": "ei", "kernel": "matern52", "deterministic": False,
-                    "beta": 4.0, "initial_design": "sobol", "n_candidates": None, "n_local": 5}
+                    "beta": 4.0, "initial_design": "sobol", "n_candidates": None, "n_local": 5,
+                    "local_optimizer": "lbfgsb"}
         return {k: getattr(self, k) for k, v in defaults.items() if getattr(self, k) != v}
 
     def describe(self, space: Space) -> str:
@@ -163,7 +169,7 @@ class BayesianOptimization(Strategy):
         wide = local_perturbations(centres[:1], max(32, m // 16), 0.2, continuous, rng)
         candidates = space.snap(np.vstack([sweep, local, wide, centres]))
         cand_U, _ = maximize_acquisition(acq, acq_grad, candidates, continuous, space.snap, n_local=self.n_local,
-                                         seeds=centres[:1], rng=rng)
+                                         seeds=centres[:1], rng=rng, method=self.local_optimizer)
         for u in cand_U[:256]:
             params = space.decode(u)
             if space.key(params) not in taken:

@@ -1,0 +1,210 @@
+"""Cross-validation as an hpcore objective, and the `cv_results_` table built from trials.
+
+Notation
+    n           samples of X
+    k           CV splits; split j has training indices train_j and test indices test_j
+    b           a trial's budget (Hyperband): a value of the estimator parameter named by
+                `resource`, or, for resource="n_samples", a number of samples of X
+
+For resource="n_samples", split j trains on the first round(b / n * |train_j|) indices of a fixed
+permutation of train_j and is scored on all of test_j: larger budgets see supersets of the
+samples smaller ones saw, and every budget is scored on the same test folds. For a classifier the
+permutation is interleaved by class, so every prefix keeps the class proportions of the fold.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from hpcore.trial import Trial, TrialState
+
+__all__ = ["CrossValidation", "cv_results", "stratified_order"]
+
+N_SAMPLES = "n_samples"
+
+
+def stratified_order(indices: np.ndarray, labels: np.ndarray | None, rng: np.random.Generator) -> np.ndarray:
+    """A permutation of `indices` whose every prefix has (close to) the class proportions of the
+    whole when `labels` (one per index) are given; a uniform permutation otherwise."""
+    indices = np.asarray(indices)
+    if labels is None:
+        return indices[rng.permutation(len(indices))]
+    # Each sample's position within its class, spread over (0, 1): sorting by it interleaves the
+    # classes at their rates (a sample of a class of size m lands at (r + 0.5) / m).
+    key = np.empty(len(indices))
+    tie = rng.random(len(indices))
+    for c in np.unique(labels):
+        where = np.flatnonzero(labels == c)
+        rank = rng.permutation(len(where))
+        key[where] = (rank + 0.5) / len(where)
+    return indices[np.lexsort((tie, key))]
+
+
+def _slice(value: Any, n: int, idx: np.ndarray) -> Any:
+    """`value` restricted to the samples `idx` when it has one entry per sample, else as is."""
+    from sklearn.utils import _safe_indexing
+
+    if value is None or np.isscalar(value) or not hasattr(value, "__len__"):
+        return value
+    try:
+        if len(value) != n:
+            return value
+    except TypeError:
+        return value
+    return _safe_indexing(value, idx)
+
+
+class CrossValidation:
+    """`objective(params, budget=None)`: the k-fold score of `estimator` with `params`.
+
+    Returns {"value": mean test score, "split_test_scores": [...], "fit_times": [...],
+    "score_times": [...], ("split_train_scores": [...])}; the extra keys become the trial's user
+    attributes. A fit or score that raises, or a score that is not finite, raises, so the study
+    records a FAILED trial.
+    """
+
+    def __init__(self, estimator: Any, X: Any, y: Any, splits: Sequence[tuple[np.ndarray, np.ndarray]],
+                 scorer: Any, fit_params: Mapping[str, Any], *, resource: str | None = None,
+                 orders: Sequence[np.ndarray] | None = None, return_train_score: bool = False,
+                 fingerprint: str | None = None) -> None:
+        self.estimator = estimator
+        self.X, self.y = X, y
+        self.splits = list(splits)
+        self.scorer = scorer
+        self.fit_params = dict(fit_params)
+        self.resource = resource
+        self.orders = orders
+        self.return_train_score = return_train_score
+        self.fingerprint = fingerprint
+
+    def n_samples(self) -> int:
+        from sklearn.utils.validation import _num_samples
+
+        return int(_num_samples(self.X))
+
+    def configure(self, params: Mapping[str, Any], budget: float | None) -> Any:
+        """An unfitted clone of the estimator with `params` (and the budget's resource) set."""
+        from sklearn.base import clone
+
+        est = clone(self.estimator)
+        settings = dict(params)
+        if budget is not None and self.resource is not None and self.resource != N_SAMPLES:
+            settings[self.resource] = int(budget) if float(budget).is_integer() else budget
+        return est.set_params(**settings)
+
+    def __call__(self, params: Mapping[str, Any], budget: float | None = None) -> dict[str, Any]:
+        from sklearn.base import clone
+        from sklearn.utils.metaestimators import _safe_split
+
+        base = self.configure(params, budget)
+        n = self.n_samples()
+        tests, trains, fits, scores = [], [], [], []
+        for j, (train, test) in enumerate(self.splits):
+            if budget is not None and self.resource == N_SAMPLES:
+                assert self.orders is not None
+                size = max(1, min(len(train), round(float(budget) / n * len(train))))
+                train = np.sort(self.orders[j][:size])
+            est = clone(base)
+            X_train, y_train = _safe_split(est, self.X, self.y, train)
+            X_test, y_test = _safe_split(est, self.X, self.y, test, train)
+            fit_params = {k: _slice(v, n, train) for k, v in self.fit_params.items()}
+            t0 = time.perf_counter()
+            est.fit(X_train, y_train, **fit_params)
+            t1 = time.perf_counter()
+            score = float(self.scorer(est, X_test, y_test))
+            t2 = time.perf_counter()
+            if not math.isfinite(score):
+                raise ValueError(f"the score on CV split {j} is {score}")
+            tests.append(score)
+            fits.append(t1 - t0)
+            scores.append(t2 - t1)
+            if self.return_train_score:
+                trains.append(float(self.scorer(est, X_train, y_train)))
+        out: dict[str, Any] = {"value": float(np.mean(tests)), "split_test_scores": tests,
+                               "fit_times": fits, "score_times": scores}
+        if self.return_train_score:
+            out["split_train_scores"] = trains
+        if self.fingerprint is not None:
+            out["data"] = self.fingerprint
+        return out
+
+
+def _masked(values: list[Any], present: list[bool]) -> np.ma.MaskedArray:
+    """One `param_<name>` column: numeric dtype when every present value is a number."""
+    numbers = [v for v, p in zip(values, present) if p]
+    numeric = bool(numbers) and all(
+        isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_)) for v in numbers)
+    if numeric:
+        data = np.array([v if p else 0 for v, p in zip(values, present)])
+    else:
+        data = np.empty(len(values), dtype=object)
+        data[:] = [v if p else None for v, p in zip(values, present)]
+    return np.ma.MaskedArray(data, mask=[not p for p in present])
+
+
+def _rank(scores: np.ndarray) -> np.ndarray:
+    """1 for the best score, ties share the smallest rank; NaN scores rank after all others."""
+    finite = np.isfinite(scores)
+    ranks = np.full(len(scores), int(finite.sum()) + 1, dtype=np.int32)
+    ascending = np.sort(scores[finite])
+    # rank = 1 + the number of strictly greater scores
+    ranks[finite] = 1 + len(ascending) - np.searchsorted(ascending, scores[finite], side="right")
+    return ranks
+
+
+def cv_results(trials: Sequence[Trial], names: Sequence[str], n_splits: int, *,
+               return_train_score: bool = False, budget_name: str | None = None) -> dict[str, Any]:
+    """The `cv_results_` dict (scikit-learn's keys) of finished trials, one row per trial.
+
+    names: the parameters shown as `param_<name>` columns (absent -> masked).
+    budget_name: for Hyperband, the estimator parameter that receives the budget (shown as a
+        parameter) or "n_samples"; every row then also has `n_resources` (the budget).
+    A FAILED trial's scores and times are NaN.
+    """
+    rows = [t for t in trials if t.state in (TrialState.COMPLETE, TrialState.FAILED)]
+    nan = [math.nan] * n_splits
+
+    def per_split(t: Trial, key: str) -> np.ndarray:
+        values = t.user_attrs.get(key) if t.state is TrialState.COMPLETE else None
+        return np.asarray(values if values is not None and len(values) == n_splits else nan, dtype=float)
+
+    test = np.array([per_split(t, "split_test_scores") for t in rows]).reshape(len(rows), n_splits)
+    fit = np.array([per_split(t, "fit_times") for t in rows]).reshape(len(rows), n_splits)
+    score = np.array([per_split(t, "score_times") for t in rows]).reshape(len(rows), n_splits)
+    params = []
+    for t in rows:
+        p = dict(t.params)
+        if budget_name is not None and budget_name != N_SAMPLES and t.budget is not None:
+            p[budget_name] = t.budget
+        params.append(p)
+    shown = list(names) + ([budget_name] if budget_name not in (None, N_SAMPLES) else [])
+
+    out: dict[str, Any] = {}
+    with np.errstate(invalid="ignore"):
+        out["mean_fit_time"] = fit.mean(axis=1)
+        out["std_fit_time"] = fit.std(axis=1)
+        out["mean_score_time"] = score.mean(axis=1)
+        out["std_score_time"] = score.std(axis=1)
+        for name in shown:
+            out[f"param_{name}"] = _masked([p.get(name) for p in params], [name in p for p in params])
+        out["params"] = params
+        for j in range(n_splits):
+            out[f"split{j}_test_score"] = test[:, j]
+        out["mean_test_score"] = test.mean(axis=1)
+        out["std_test_score"] = test.std(axis=1)
+        out["rank_test_score"] = _rank(out["mean_test_score"])
+        if return_train_score:
+            train = np.array([per_split(t, "split_train_scores") for t in rows]).reshape(len(rows), n_splits)
+            for j in range(n_splits):
+                out[f"split{j}_train_score"] = train[:, j]
+            out["mean_train_score"] = train.mean(axis=1)
+            out["std_train_score"] = train.std(axis=1)
+    if budget_name is not None:
+        out["n_resources"] = np.array([t.budget for t in rows])
+    out["trial_id"] = np.array([t.id for t in rows], dtype=int)
+    return out

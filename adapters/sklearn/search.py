@@ -1,0 +1,402 @@
+"""`HPSearchCV`: hpcore's strategies behind scikit-learn's search-estimator interface."""
+
+from __future__ import annotations
+
+import copy
+import math
+import numbers
+import os
+import time
+import warnings
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+from hpcore.adapters.sklearn._cv import N_SAMPLES, CrossValidation, cv_results, stratified_order
+from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone, is_classifier
+from sklearn.exceptions import FitFailedWarning
+from sklearn.metrics import check_scoring
+from sklearn.model_selection import check_cv
+from sklearn.utils import get_tags
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import _num_samples, check_is_fitted, indexable
+
+from hpcore.space import Choice, Parameter, Space
+from hpcore.strategies.base import Strategy, make_strategy
+from hpcore.study import Study, TooManyFailures
+from hpcore.trial import TrialState
+
+__all__ = ["HPSearchCV"]
+
+
+def _delegates(method: str) -> Callable[[Any], bool]:
+    """`available_if` check: the refitted best estimator (else the unfitted one) has `method`."""
+
+    def check(self: HPSearchCV) -> bool:
+        if hasattr(self, "best_estimator_"):
+            getattr(self.best_estimator_, method)
+            return True
+        if hasattr(self, "cv_results_") and not self.refit:
+            raise AttributeError(f"{method!r} needs refit=True: this HPSearchCV was fitted with refit=False")
+        getattr(self.estimator, method)
+        return True
+
+    return check
+
+
+class HPSearchCV(MetaEstimatorMixin, BaseEstimator):
+    """Hyperparameter search with cross-validation, driven by an hpcore strategy.
+
+    A drop-in for `GridSearchCV` / `RandomizedSearchCV` / scikit-optimize's `BayesSearchCV`: each
+    trial of an hpcore `Study` sets the parameters it proposes on a clone of `estimator`, scores
+    it by cross-validation, and the study (direction "maximize": scikit-learn scorers are
+    greater-is-better) proposes the next. After `fit` the best configuration is refitted on all
+    the data and the search predicts with it.
+
+    Args:
+        estimator: any scikit-learn estimator, e.g. a `Pipeline`.
+        space: an `hpcore.Space`, or a dict name -> hpcore parameter (`Float`, `Int`, `Choice`,
+            `Bool`, `Fixed`; a list is read as `Choice(list)`). Names are those of
+            `estimator.get_params()`, so pipeline paths such as "classifier__learning_rate" work.
+        strategy: "bayes" (Gaussian-process), "random", "grid", "hyperband", or an
+            `hpcore.Strategy` object.
+        n_trials: how many trials to run (one trial = one configuration cross-validated at one
+            budget). For a study resumed from `storage` it counts the stored trials too. With
+            strategy="hyperband", None runs one full Hyperband iteration.
+        cv, scoring, refit, n_jobs, error_score, return_train_score: as in `GridSearchCV`, except
+            that `scoring` is one metric, `n_jobs` is the number of trials run in parallel (worker
+            processes), and `error_score` is np.nan (a fit that raises makes a FAILED trial whose
+            scores are nan) or "raise".
+        random_state: seed of the study (int); None draws one.
+        storage: None (in memory) or an SQLite path / hpcore storage; a later `fit` with the same
+            storage and `study_name` resumes the study (its data must be the same).
+        study_name: name of the study in `storage` (default "HPSearchCV").
+        resource: for Hyperband, what the budget controls: "n_samples" (each CV training fold is
+            subsampled to budget / n_samples of its samples; test folds stay whole), or the name of
+            an integer estimator parameter such as "n_estimators" or "classifier__max_iter".
+        min_resources, max_resources, eta: the Hyperband budgets and reduction factor. Defaults:
+            max_resources is n_samples of X for "n_samples", else the estimator's current value of
+            the parameter; min_resources is max_resources // eta**3 (at least 1; for
+            "n_samples" at least 2 samples per class and split).
+        verbose: > 0 shows hpcore's progress bar and plan.
+
+    Attributes after `fit`: `cv_results_` (scikit-learn's keys, one row per trial, plus
+    `trial_id`, and `n_resources` under Hyperband), `best_index_`, `best_score_`,
+    `best_params_`, `best_estimator_` and `refit_time_` (refit only), `n_splits_`, `scorer_`,
+    `multimetric_`, `classes_`, `n_features_in_`, `study_` (the hpcore `Study`; not pickled).
+    """
+
+    def __init__(
+        self,
+        estimator: Any,
+        space: Space | Mapping[str, Any],
+        strategy: str | Strategy = "bayes",
+        n_trials: int | None = 50,
+        cv: Any = 5,
+        scoring: Any = None,
+        refit: bool | Callable[[dict], int] = True,
+        n_jobs: int | None = None,
+        random_state: int | np.random.RandomState | None = None,
+        storage: Any = None,
+        *,
+        study_name: str | None = None,
+        resource: str | None = None,
+        min_resources: int | None = None,
+        max_resources: int | None = None,
+        eta: int = 3,
+        error_score: float | str = np.nan,
+        return_train_score: bool = False,
+        verbose: int = 0,
+    ) -> None:
+        self.estimator = estimator
+        self.space = space
+        self.strategy = strategy
+        self.n_trials = n_trials
+        self.cv = cv
+        self.scoring = scoring
+        self.refit = refit
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.storage = storage
+        self.study_name = study_name
+        self.resource = resource
+        self.min_resources = min_resources
+        self.max_resources = max_resources
+        self.eta = eta
+        self.error_score = error_score
+        self.return_train_score = return_train_score
+        self.verbose = verbose
+
+    # -- scikit-learn plumbing -----------------------------------------------------------------------
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        inner = get_tags(self.estimator)
+        tags.estimator_type = inner.estimator_type
+        tags.classifier_tags = copy.deepcopy(inner.classifier_tags)
+        tags.regressor_tags = copy.deepcopy(inner.regressor_tags)
+        tags.transformer_tags = copy.deepcopy(inner.transformer_tags)
+        tags.target_tags = copy.deepcopy(inner.target_tags)
+        tags.input_tags.pairwise = inner.input_tags.pairwise
+        tags.input_tags.sparse = inner.input_tags.sparse
+        tags.input_tags.allow_nan = inner.input_tags.allow_nan
+        tags.input_tags.categorical = inner.input_tags.categorical
+        tags.input_tags.string = inner.input_tags.string
+        tags.input_tags.positive_only = inner.input_tags.positive_only
+        return tags
+
+    def __getstate__(self) -> dict:
+        state = super().__getstate__()
+        state.pop("study_", None)  # holds a storage connection; reopen with hpcore.Study(storage=..., name=...)
+        return state
+
+    # -- checks ------------------------------------------------------------------------------------------
+    def _space(self) -> Space:
+        # A copy: building a Space prepares its parameter objects, and fit must not touch its arguments.
+        given = copy.deepcopy(self.space)
+        if isinstance(given, Space):
+            space = given
+        elif isinstance(given, Mapping):
+            params = {}
+            for name, p in given.items():
+                if isinstance(p, Parameter):
+                    params[name] = p
+                elif isinstance(p, (list, tuple)):
+                    params[name] = Choice(list(p))
+                else:
+                    raise TypeError(f"space[{name!r}]: expected an hpcore parameter (Float, Int, Choice, Bool, "
+                                     f"Fixed) or a list of values, got {p!r}")
+            space = Space(params)
+        else:
+            raise TypeError(f"space must be an hpcore.Space or a dict of hpcore parameters, "
+                            f"got {type(self.space).__name__}")
+        if len(space) == 0:
+            raise ValueError("the space is empty")
+        valid = self.estimator.get_params(deep=True)
+        unknown = [n for n in space if n not in valid]
+        if unknown:
+            raise ValueError(f"{unknown} are not parameters of {type(self.estimator).__name__}; "
+                             f"valid names: {sorted(valid)}")
+        return space
+
+    def _n_workers(self) -> int:
+        n = self.n_jobs
+        if n is None:
+            return 1
+        if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n == 0:
+            raise ValueError(f"n_jobs must be a non-zero integer or None, got {n!r}")
+        cpus = os.cpu_count() or 1
+        return int(n) if n > 0 else max(1, cpus + 1 + int(n))
+
+    def _seed(self) -> int | None:
+        rs = self.random_state
+        if rs is None:
+            return None
+        if isinstance(rs, np.random.RandomState):
+            return int(rs.randint(2**31 - 1))
+        if isinstance(rs, bool) or not isinstance(rs, numbers.Integral) or rs < 0:
+            raise ValueError(f"random_state must be a non-negative integer, a RandomState or None, got {rs!r}")
+        return int(rs)
+
+    def _is_hyperband(self) -> bool:
+        if isinstance(self.strategy, str):
+            return self.strategy == "hyperband"
+        return bool(getattr(self.strategy, "multi_fidelity", False))
+
+    def _strategy(self, n: int, n_splits: int, n_classes: int) -> tuple[Strategy, str | None]:
+        if not self._is_hyperband():
+            if self.resource is not None:
+                raise ValueError("resource= needs strategy='hyperband'")
+            if self.n_trials is None:
+                raise ValueError(f"n_trials=None needs strategy='hyperband', not {self.strategy!r}")
+            return make_strategy(self.strategy), None
+        if self.resource is None:
+            raise ValueError("strategy='hyperband' needs resource='n_samples' or the name of an estimator "
+                             "parameter (e.g. 'n_estimators') that the budget sets")
+        if isinstance(self.strategy, Strategy):
+            return self.strategy, self.resource
+        try:
+            from hpcore.hyperband_plan import hyperband_plan
+            from hpcore.strategies.hyperband import Hyperband
+        except ImportError as e:  # pragma: no cover - while the strategy is being written
+            raise ValueError(f"strategy='hyperband' is not available: {e}") from e
+        eta = self.eta
+        if self.resource == N_SAMPLES:
+            top = n if self.max_resources is None else self.max_resources
+            floor = 2 * n_splits * max(n_classes, 1)
+        else:
+            params = self.estimator.get_params(deep=True)
+            if self.resource not in params:
+                raise ValueError(f"resource={self.resource!r} is neither 'n_samples' nor a parameter of "
+                                 f"{type(self.estimator).__name__}")
+            top = params[self.resource] if self.max_resources is None else self.max_resources
+            if isinstance(top, bool) or not isinstance(top, numbers.Integral):
+                raise ValueError(f"max_resources is needed: the estimator's {self.resource}={top!r} is not an "
+                                 "integer")
+            floor = 1
+        top = int(top)
+        if self.min_resources is None:
+            low = min(top, max(floor, top // int(eta) ** 3, 1))
+        else:
+            low = int(self.min_resources)
+        if self.resource == N_SAMPLES and top > n:
+            raise ValueError(f"max_resources={top} is larger than the {n} samples of X")
+        plan = hyperband_plan(low, top, eta)
+        per_iteration = sum(r.n_configs for b in plan for r in b.rungs)
+        iterations = 1 if self.n_trials is None else max(1, math.ceil(self.n_trials / per_iteration))
+        return Hyperband(low, top, eta, iterations=iterations), self.resource
+
+    # -- fit ---------------------------------------------------------------------------------------------
+    def fit(self, X: Any, y: Any = None, *, groups: Any = None, **fit_params: Any) -> HPSearchCV:
+        """Run the search on X, y (cross-validated with `groups` if the splitter uses them) and,
+        with `refit`, fit the best configuration on all of X, y. `fit_params` go to the
+        estimator's `fit` (per-sample ones are split with the data)."""
+        if self.n_trials is not None and (isinstance(self.n_trials, bool) or not isinstance(self.n_trials, int)
+                                          or self.n_trials < 1):
+            raise ValueError(f"n_trials must be a positive integer, got {self.n_trials!r}")
+        if not (self.error_score == "raise" or (isinstance(self.error_score, float) and math.isnan(self.error_score))):
+            raise ValueError(f"error_score must be np.nan or 'raise', got {self.error_score!r} (a failed fit is a "
+                             "FAILED trial: it has no score)")
+        if isinstance(self.scoring, (list, tuple, set, dict)):  # a supported type, an unsupported value
+            raise ValueError(  # noqa: TRY004
+                "HPSearchCV optimises one metric: give scoring as one name or callable")
+        if not (isinstance(self.refit, bool) or callable(self.refit)):
+            raise TypeError(f"refit must be True, False or a callable, got {self.refit!r}")
+        space = self._space()
+        workers = self._n_workers()
+        seed = self._seed()
+        estimator = self.estimator
+        scorer = check_scoring(estimator, scoring=self.scoring)
+
+        X, y, groups = indexable(X, y, groups)
+        n = int(_num_samples(X))
+        classifier = is_classifier(estimator)
+        cv = check_cv(self.cv, y, classifier=classifier)
+        splits = [(np.asarray(tr), np.asarray(te)) for tr, te in cv.split(X, y, groups)]
+        n_splits = len(splits)
+        labels = np.asarray(y) if classifier and y is not None and np.ndim(y) == 1 else None
+        n_classes = 0 if labels is None else len(np.unique(labels))
+        strategy, resource = self._strategy(n, n_splits, n_classes)
+        if resource is not None and resource in space:
+            raise ValueError(f"{resource!r} is the Hyperband resource: remove it from the space")
+
+        fingerprint = None
+        if self.storage is not None:
+            import joblib
+
+            fingerprint = joblib.hash((X, y, splits))
+        study = Study(space, strategy=strategy, direction="maximize", storage=self.storage,
+                      name=self.study_name or "HPSearchCV", seed=seed)
+        finished = [t for t in study.trials if t.state.finished]
+        if fingerprint is not None:
+            other = [t.id for t in finished if t.user_attrs.get("data", fingerprint) != fingerprint]
+            if other:
+                raise ValueError(f"study {study.name!r} in this storage ran trials {other[:5]} on other data or "
+                                 "CV splits; pass another study_name")
+        orders = None
+        if resource == N_SAMPLES:
+            rng = np.random.default_rng([study.seed, 0x5CF])
+            orders = [stratified_order(tr, None if labels is None else labels[tr], rng) for tr, _ in splits]
+        objective = CrossValidation(estimator, X, y, splits, scorer, fit_params, resource=resource, orders=orders,
+                                    return_train_score=self.return_train_score, fingerprint=fingerprint)
+        remaining = None if self.n_trials is None else max(0, self.n_trials - len(finished))
+        if remaining != 0:
+            raising = self.error_score == "raise"
+            try:
+                study.optimize(objective, n_trials=remaining, n_workers=workers, catch=() if raising else (Exception,),
+                               verbose=self.verbose > 0)
+            except TooManyFailures as e:
+                raise ValueError(f"every trial of the search failed, so there is no best configuration of "
+                                 f"{type(estimator).__name__}. {e}") from e
+
+        trials = [t for t in study.trials if t.state.finished]
+        self.study_ = study
+        self.scorer_ = scorer
+        self.multimetric_ = False
+        self.n_splits_ = n_splits
+        self.cv_results_ = cv_results(trials, list(space), n_splits, return_train_score=self.return_train_score,
+                                      budget_name=resource)
+        failed = [t for t in trials if t.state is TrialState.FAILED]
+        if failed:
+            warnings.warn(f"{len(failed)} of {len(trials)} trials failed; their scores are nan in cv_results_. "
+                          f"The first error:\n{failed[0].error}", FitFailedWarning, stacklevel=2)
+        if not any(t.ok for t in trials):
+            raise ValueError(f"no trial of the search completed; the first error:\n"
+                             f"{failed[0].error if failed else 'none ran'}")
+        ids = list(self.cv_results_["trial_id"])
+        if callable(self.refit):
+            index = self.refit(self.cv_results_)
+            if not isinstance(index, numbers.Integral) or not 0 <= index < len(ids):
+                raise IndexError(f"refit callable returned {index!r}, not an index of cv_results_ (0..{len(ids) - 1})")
+            self.best_index_ = int(index)
+        else:
+            best = study.best_trial
+            assert best is not None
+            self.best_index_ = ids.index(best.id)
+            self.best_score_ = float(self.cv_results_["mean_test_score"][self.best_index_])
+        self.best_params_ = dict(self.cv_results_["params"][self.best_index_])
+
+        if self.refit:
+            params = dict(self.best_params_)
+            best_est = clone(estimator).set_params(**params)
+            t0 = time.perf_counter()
+            best_est.fit(X, y, **fit_params)
+            self.refit_time_ = time.perf_counter() - t0
+            self.best_estimator_ = best_est
+        return self
+
+    # -- delegation to the refitted best estimator ---------------------------------------------------------
+    def _fitted(self) -> Any:
+        check_is_fitted(self)
+        if not hasattr(self, "best_estimator_"):
+            raise AttributeError("this HPSearchCV was fitted with refit=False: refit to predict")
+        return self.best_estimator_
+
+    @available_if(_delegates("predict"))
+    def predict(self, X: Any) -> Any:
+        return self._fitted().predict(X)
+
+    @available_if(_delegates("predict_proba"))
+    def predict_proba(self, X: Any) -> Any:
+        return self._fitted().predict_proba(X)
+
+    @available_if(_delegates("predict_log_proba"))
+    def predict_log_proba(self, X: Any) -> Any:
+        return self._fitted().predict_log_proba(X)
+
+    @available_if(_delegates("decision_function"))
+    def decision_function(self, X: Any) -> Any:
+        return self._fitted().decision_function(X)
+
+    @available_if(_delegates("transform"))
+    def transform(self, X: Any) -> Any:
+        return self._fitted().transform(X)
+
+    @available_if(_delegates("transform"))
+    def fit_transform(self, X: Any, y: Any = None, **fit_params: Any) -> Any:
+        """`fit`, then `transform` X with the refitted best estimator."""
+        return self.fit(X, y, **fit_params).transform(X)
+
+    @available_if(_delegates("inverse_transform"))
+    def inverse_transform(self, X: Any) -> Any:
+        return self._fitted().inverse_transform(X)
+
+    @available_if(_delegates("score_samples"))
+    def score_samples(self, X: Any) -> Any:
+        return self._fitted().score_samples(X)
+
+    def score(self, X: Any, y: Any = None) -> float:
+        """The search's scorer (`scoring`, else the estimator's `score`) on X, y with the refitted
+        best estimator."""
+        return float(self.scorer_(self._fitted(), X, y))
+
+    @property
+    def classes_(self) -> np.ndarray:
+        return self._fitted().classes_
+
+    @property
+    def n_features_in_(self) -> int:
+        return self._fitted().n_features_in_
+
+    @property
+    def feature_names_in_(self) -> np.ndarray:
+        return self._fitted().feature_names_in_
