@@ -34,7 +34,7 @@ class ModelCache:
         self.max_bytes = int(max_bytes)
         self._items: OrderedDict[tuple[int, int], tuple[Any, int, int]] = OrderedDict()
         self.hits = 0
-        self._released = False
+        self._released = 0
 
     def __len__(self) -> int:
         return len(self._items)
@@ -52,14 +52,16 @@ class ModelCache:
         self._items.pop((config_id, execution), None)
         self._items[(config_id, execution)] = (model, int(epoch), size)
         while self.nbytes > self.max_bytes:
-            self._items.popitem(last=False)
-            self._released = True
+            self._released += self._items.popitem(last=False)[1][2]
 
     def take(self, config_id: int, execution: int, epoch: int) -> tuple[Any, int] | None:
         """(model, epochs it was trained) for this configuration if it holds at most `epoch`
         epochs, removed from the cache (the caller trains it further); else None."""
         item = self._items.pop((config_id, execution), None)
-        if item is None or not 0 < item[1] <= int(epoch):
+        if item is None:
+            return None
+        if not 0 < item[1] <= int(epoch):  # stale: dropped
+            self._released += item[2]
             return None
         self.hits += 1
         return item[0], item[1]
@@ -68,14 +70,13 @@ class ModelCache:
         """Drop the models of configurations that can no longer be promoted."""
         live = set(live)
         for key in [k for k in self._items if k[0] not in live]:
-            del self._items[key]
-            self._released = True
+            self._released += self._items.pop(key)[2]
 
     def clear(self) -> None:
-        self._released = self._released or bool(self._items)
+        self._released += self.nbytes
         self._items.clear()
 
-    def released(self) -> bool:
-        """Whether models were dropped since the last call (their memory awaits a collection)."""
-        out, self._released = self._released, False
+    def released(self) -> int:
+        """Estimated bytes of the models dropped since the last call (awaiting a collection)."""
+        out, self._released = self._released, 0
         return out

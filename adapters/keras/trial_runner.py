@@ -6,6 +6,14 @@ every execution are kept for the trial's user attributes.
 
 A loss that becomes NaN stops the fit at the end of that epoch and fails the trial (its
 accuracy may still look finite, but the model is broken).
+
+Steps per execution: Keras calls its compiled training step once per batch, from Python, and
+for small models that call costs more than the step itself (0.75 s vs 0.4 s of CPU per MNIST
+epoch of a 3x256 MLP at batch size 32). Running several batches per call trains on the same
+batches in the same order with the same updates (the weights come out bit-identical), only
+batch-level callbacks see fewer calls. So with `steps_per_execution="auto"` a model compiled
+with the default of 1 runs `AUTO_STEPS` batches per call, unless a callback given to `search`
+observes single batches.
 """
 
 from __future__ import annotations
@@ -27,7 +35,19 @@ from hpcore.adapters.keras.tensorboard import trial_callbacks
 
 from hpcore.trial import Trial
 
-__all__ = ["Duplicate", "ExecutionResult", "TrialResult", "TrialRunner"]
+__all__ = ["AUTO_STEPS", "Duplicate", "ExecutionResult", "TrialResult", "TrialRunner", "observes_batches"]
+
+#: Batches per compiled call with steps_per_execution="auto".
+AUTO_STEPS = 32
+
+_BATCH_HOOKS = ("on_batch_begin", "on_batch_end", "on_train_batch_begin", "on_train_batch_end",
+                "on_test_batch_begin", "on_test_batch_end")
+
+
+def observes_batches(callbacks: Sequence[Any]) -> bool:
+    """Whether any callback overrides a batch-level hook (then every batch must be seen)."""
+    base = keras.callbacks.Callback
+    return any(getattr(type(cb), h, None) is not getattr(base, h) for cb in callbacks for h in _BATCH_HOOKS)
 
 
 class Duplicate(Exception):
@@ -158,7 +178,7 @@ class TrialRunner:
 
     def __init__(self, hypermodel: HyperModel, objective: Objective, executions: int,
                  checkpoints: CheckpointStore | None, max_budget: int | None, seed: int | None,
-                 cache: ModelCache | None = None) -> None:
+                 cache: ModelCache | None = None, steps_per_execution: int | str | None = "auto") -> None:
         self.hypermodel = hypermodel
         self.objective = objective
         self.executions = executions
@@ -166,6 +186,11 @@ class TrialRunner:
         self.max_budget = max_budget
         self.seed = seed
         self.cache = cache
+        if not (steps_per_execution in (None, "auto") or (isinstance(steps_per_execution, int)
+                                                            and steps_per_execution >= 1)):
+            raise ValueError(f'steps_per_execution must be "auto", None or a positive integer, '
+                             f"got {steps_per_execution!r}")
+        self.steps_per_execution = steps_per_execution
         #: shape of one training example (from the last search's x), saved with the best weights
         self.input_shape: tuple[int, ...] | None = None
 
@@ -215,6 +240,9 @@ class TrialRunner:
         """Fit `trial`'s configuration `executions` times. Raises on any failure (the tuner turns it
         into a FAILED trial) and `Duplicate` when `duplicate_check` finds an equivalent trial."""
         res = TrialResult(value=math.nan, executions=[])
+        steps = self.steps_per_execution
+        if steps == "auto":
+            steps = None if observes_batches(callbacks) else AUTO_STEPS
         x = fit_args[0] if fit_args else fit_kwargs.get("x")
         if getattr(x, "shape", None) is not None and len(x.shape) > 1:
             self.input_shape = tuple(int(d) for d in x.shape[1:])
@@ -229,6 +257,8 @@ class TrialRunner:
                 dup = duplicate_check(hp)
                 if dup is not None:
                     raise Duplicate(dup)
+            if steps is not None and model.steps_per_execution == 1 and model.train_function is None:
+                model.steps_per_execution = steps  # same batches, same updates; fewer Python calls
             kwargs = dict(fit_kwargs)
             if trial.budget is not None:  # Hyperband: the budget is the number of epochs
                 kwargs["epochs"] = int(trial.budget)

@@ -85,10 +85,14 @@ class Tuner:
         allow_new_entries: False makes a build that declares a parameter not in
             `hyperparameters` fail.
         keep_best_models: how many models' weights are kept for `get_best_models`.
-        gc_every: garbage-collect every this many trials (also at once when memory grows 5%).
+        gc_every: collect the trials' garbage every this many trials (cheap: see `memory`); a full
+            collection runs when memory grew 20% or Hyperband dropped 256 MB of cached models.
         model_cache_mb: Hyperband keeps the models of configurations it may still promote in memory,
             up to about this size, so a promotion continues the live model (no rebuild, reload or
             re-tracing); 0 always reloads from the checkpoint on disk.
+        steps_per_execution: batches per compiled Keras call for models compiled with the default
+            of 1. "auto": 32 unless a callback passed to `search` has batch-level hooks (the
+            training is identical, only faster; see `trial_runner`); None keeps 1.
         strategy_kwargs: options for the strategy made from its name (e.g. {"acquisition": "ucb"}).
     """
 
@@ -113,6 +117,7 @@ class Tuner:
         keep_best_models: int = 5,
         gc_every: int = 1,
         model_cache_mb: float = 1024,
+        steps_per_execution: int | str | None = "auto",
         strategy_kwargs: Mapping[str, Any] | None = None,
         max_consecutive_failed_trials: int | None = None,
         **kwargs: Any,
@@ -153,8 +158,8 @@ class Tuner:
         self.model_cache = ModelCache(int(model_cache_mb * 2**20)) if self.multi_fidelity else None
         self.runner = TrialRunner(self.hypermodel, self.objective, executions_per_trial,
                                   self.checkpoints if self.multi_fidelity else None, self.max_epochs, seed,
-                                  self.model_cache)
-        #: timings and counters of the searches run by this tuner (see `search`)
+                                  self.model_cache, steps_per_execution)
+        #: timings (seconds) and counters of the searches run by this tuner
         self.stats: dict[str, float] = {
             "trials": 0, "failed": 0, "duplicates": 0, "epochs_trained": 0, "epochs_restored": 0,
             "wall_s": 0.0, "fit_s": 0.0, "build_s": 0.0, "checkpoint_s": 0.0, "storage_s": 0.0,
@@ -373,7 +378,7 @@ class _Search:
                 finally:
                     stats["storage_s"] += time.perf_counter() - t
                 self._run_trial(trial)
-                tuner.cleaner.after_trial(released=tuner.model_cache is not None and tuner.model_cache.released())
+                tuner.cleaner.after_trial(tuner.model_cache.released() if tuner.model_cache is not None else 0)
                 if self.consecutive_duplicates >= _MAX_DUPLICATES:
                     if self.verbose:
                         print(f"hpcore: the last {_MAX_DUPLICATES} configurations all built models already "

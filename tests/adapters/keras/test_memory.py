@@ -40,7 +40,7 @@ class Node:
 
 
 def test_survivors_are_frozen_and_released_cycles_are_reclaimed_by_a_full_collection():
-    cleaner = SessionCleaner(gc_every=1, growth=10.0)
+    cleaner = SessionCleaner(gc_every=1, growth=10.0, full_gc_bytes=1000)
     cleaner.start()
     try:
         kept = Node()
@@ -49,7 +49,9 @@ def test_survivors_are_frozen_and_released_cycles_are_reclaimed_by_a_full_collec
         del kept
         cleaner.after_trial()  # a cheap collection does not walk frozen objects: kept was frozen
         assert ref() is not None
-        cleaner.after_trial(released=True)  # the caller dropped long-held objects: full collection
+        cleaner.after_trial(released_bytes=600)  # below the threshold: not yet
+        assert ref() is not None
+        cleaner.after_trial(released_bytes=600)  # 1,200 bytes of long-held objects dropped: full collection
         assert ref() is None and cleaner.full_collections == 1
     finally:
         cleaner.stop()
@@ -70,10 +72,10 @@ def test_model_cache_keeps_live_configurations_within_its_budget():
     cache.put(1, 0, model(10), epoch=1)
     cache.retain({1})
     assert len(cache) == 1
-    assert cache.released()  # the evicted and dropped models
+    assert cache.released() == 3 * one  # the evicted, the stale and the dropped model
     m, epoch = cache.take(1, 0, epoch=3)
     assert epoch == 1 and isinstance(m, keras.Model) and cache.hits == 1 and len(cache) == 0
-    assert not cache.released()  # a model taken to be trained on is not released
+    assert cache.released() == 0  # a model taken to be trained on is not released
     ModelCache(0).put(5, 0, model(10), 1)  # a zero budget caches nothing
 
 

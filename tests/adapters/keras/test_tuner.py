@@ -192,3 +192,43 @@ def test_a_fit_override_tunes_fit_arguments(tmp_path, mnist_small):
     assert trials[0].params["batch_size"] == 50  # discovered in trial 0: its default
     assert all("batch_size" in t.params and "batch_size" in t.user_attrs["fit_params"] for t in trials)
     assert all(math.isfinite(t.value) for t in trials)
+
+
+class StepsProbe(kt.HyperModel):
+    """Records the steps per execution each model trains with."""
+
+    def __init__(self):
+        super().__init__()
+        self.steps = []
+
+    def build(self, hp):
+        return tiny_build(hp, eager=False)
+
+    def fit(self, hp, model, *args, **kwargs):
+        self.steps.append(model.steps_per_execution)
+        return model.fit(*args, **kwargs)
+
+
+class BatchCounter(keras.callbacks.Callback):
+    batches = 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        BatchCounter.batches += 1
+
+
+def test_several_batches_per_call_unless_a_callback_watches_batches(tmp_path, mnist_small):
+    (x, y), (xv, yv) = mnist_small
+    histories = {}
+    for steps in ("auto", None):
+        probe = StepsProbe()
+        tuner = kt.Tuner(probe, objective="val_accuracy", max_trials=1, directory=tmp_path, project_name=str(steps),
+                         seed=7, steps_per_execution=steps)
+        tuner.search(x, y, epochs=2, batch_size=10, validation_data=(xv, yv), verbose=0)
+        assert probe.steps == [32 if steps == "auto" else 1]
+        histories[steps] = tuner.study.trials[0].user_attrs["history"]
+    assert histories["auto"] == histories[None]  # the same training, bit for bit
+
+    probe = StepsProbe()
+    tuner = kt.Tuner(probe, objective="val_accuracy", max_trials=1, directory=tmp_path, project_name="watched")
+    tuner.search(x, y, epochs=1, batch_size=10, validation_data=(xv, yv), callbacks=[BatchCounter()], verbose=0)
+    assert probe.steps == [1] and BatchCounter.batches == 30
