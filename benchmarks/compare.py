@@ -304,7 +304,7 @@ def run_task(task: Task) -> dict[str, Any]:
             clock, note = _run_hpcore(task, fn)
         else:
             clock, note = runners[task.method](task, fn)
-    except Exception as e:  # noqa: BLE001 - one broken run must not lose the others
+    except Exception as e:
         rec.error = f"{type(e).__name__}: {e}"
         return asdict(rec)
     rec.best, rec.elapsed, rec.n_trials, rec.note = clock.curve, clock.elapsed, clock.n, note.strip("; ")

@@ -14,11 +14,30 @@ from hpcore.trial import Suggestion, Trial, TrialState
 __version__ = "0.1.0"
 
 __all__ = [
-    "Space", "Parameter", "Float", "Int", "Choice", "Bool", "Fixed",
-    "Study", "Result", "minimize", "maximize", "StudyExhausted", "TooManyFailures",
-    "Trial", "TrialState", "Suggestion",
-    "Strategy", "SuggestContext", "make_strategy", "RandomSearch", "GridSearch",
-    "Storage", "MemoryStorage", "SQLiteStorage",
+    "Bool",
+    "Choice",
+    "Fixed",
+    "Float",
+    "GridSearch",
+    "Int",
+    "MemoryStorage",
+    "Parameter",
+    "RandomSearch",
+    "Result",
+    "SQLiteStorage",
+    "Space",
+    "Storage",
+    "Strategy",
+    "Study",
+    "StudyExhausted",
+    "SuggestContext",
+    "Suggestion",
+    "TooManyFailures",
+    "Trial",
+    "TrialState",
+    "make_strategy",
+    "maximize",
+    "minimize",
 ]
 
 

@@ -294,7 +294,7 @@ def load_objective(spec: str) -> tuple[Path, str, Callable[..., Any]]:
         module = _load_module(str(path))
     except UsageError:
         raise
-    except (Exception, SystemExit) as e:  # noqa: BLE001 - any error in user code, reported in one line
+    except (Exception, SystemExit) as e:
         where = ""
         tb = e.__traceback__
         while tb is not None:

@@ -203,7 +203,7 @@ class DaskExecutor(Executor):
                 outcome = ("cancelled", None)
             else:
                 outcome = ("error", dfut.exception())
-        except BaseException as e:  # noqa: BLE001 - never leave the c.f. future unresolved
+        except BaseException as e:
             outcome = ("error", e)
         # The result is here: release the task, or the death of the worker that holds it would
         # make the scheduler compute it again, i.e. run the objective a second time.
@@ -239,7 +239,7 @@ class DaskExecutor(Executor):
             for k in range(self.retries + 1):
                 try:
                     Event(f"{marker}-{k}", client=self._client).clear()
-                except Exception:  # noqa: BLE001 - the scheduler went away: nothing left to clean
+                except Exception:
                     return
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:

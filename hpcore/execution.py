@@ -22,7 +22,7 @@ import numpy as np
 
 from hpcore.trial import Trial
 
-__all__ = ["CallStyle", "call_style", "evaluate", "Outcome", "parse_value", "InlineExecutor", "process_pool"]
+__all__ = ["CallStyle", "InlineExecutor", "Outcome", "call_style", "evaluate", "parse_value", "process_pool"]
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,7 @@ def evaluate(objective: Callable[..., Any], trial: Trial, style: CallStyle) -> O
         result = objective(*args, trial=trial) if style.trial else objective(*args)
         value, attrs = parse_value(result)
         return Outcome(value, None, started, time.time(), attrs)
-    except Exception as e:  # noqa: BLE001 - every failure of user code becomes a FAILED trial
+    except Exception as e:
         return Outcome(None, traceback.format_exc(), started, time.time(), exception=_picklable(e))
 
 
@@ -118,7 +118,7 @@ def _picklable(e: BaseException) -> BaseException:
     try:
         pickle.loads(pickle.dumps(e))
         return e
-    except Exception:  # noqa: BLE001
+    except Exception:
         return RuntimeError(f"{type(e).__name__}: {e}")
 
 
@@ -129,7 +129,7 @@ class InlineExecutor(Executor):
         fut: Future = Future()
         try:
             fut.set_result(fn(*args, **kwargs))
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             fut.set_exception(e)
         return fut
 
@@ -169,7 +169,7 @@ class PortableObjective:
     def __getstate__(self) -> dict:
         try:
             return {"plain": pickle.dumps(self.objective)}
-        except Exception:  # noqa: BLE001
+        except Exception:
             try:
                 import cloudpickle
             except ImportError:

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from hpcore.space import Bool, Choice, Fixed, Float, Int, Parameter, Space
-from hpcore.trial import best_trial, Trial, TrialState
+from hpcore.trial import Trial, TrialState, best_trial
 
 __all__ = [
     "MissingMatplotlib",
@@ -248,12 +248,10 @@ def _plotted_params(space: Space) -> list[str]:
     return [n for n in space if not isinstance(space[n], Fixed)]
 
 
-def plot_parameters(trials: Sequence[Trial], space: Space | None, direction: str, path: str | Path,
-                    title: str = "") -> str | None:
-    """One panel per parameter: objective against the parameter value (log axis for log
-    parameters, jittered strips for choices and booleans), coloured by trial number, the best
-    trial starred. Trials where a conditional parameter is inactive are left out of its panel."""
-    heading = f"Parameters against the objective{': ' + title if title else ''}"
+def _tunable_trials(trials: Sequence[Trial], space: Space | None, heading: str,
+                    path: str | Path) -> tuple[list[Trial], Space, list[str]] | str:
+    """(OK trials, space, plotted parameter names), or the note of a message figure written to
+    `path` when there is nothing to plot."""
     empty = _nothing_to_plot(trials)
     ok = [t for t in trials if t.ok]
     space = space if space is not None else _infer_space(ok)
@@ -263,6 +261,19 @@ def plot_parameters(trials: Sequence[Trial], space: Space | None, direction: str
     if empty:
         message_figure(path, heading, empty)
         return f"{Path(path).name}: {empty}"
+    return ok, space, names
+
+
+def plot_parameters(trials: Sequence[Trial], space: Space | None, direction: str, path: str | Path,
+                    title: str = "") -> str | None:
+    """One panel per parameter: objective against the parameter value (log axis for log
+    parameters, jittered strips for choices and booleans), coloured by trial number, the best
+    trial starred. Trials where a conditional parameter is inactive are left out of its panel."""
+    heading = f"Parameters against the objective{': ' + title if title else ''}"
+    prepared = _tunable_trials(trials, space, heading, path)
+    if isinstance(prepared, str):
+        return prepared
+    ok, space, names = prepared
     best = best_trial(trials, direction)
     values_all = np.array([t.value for t in ok], dtype=float)
     lo, hi, outside = _value_window(values_all, direction)
@@ -371,15 +382,10 @@ def plot_parallel(trials: Sequence[Trial], space: Space | None, direction: str, 
     one vertical axis per parameter and one for the objective, one line per trial coloured by its
     value (darker is better), no legend. Inactive parameters break the line."""
     heading = f"Best trials, parallel coordinates{': ' + title if title else ''}"
-    empty = _nothing_to_plot(trials)
-    ok = [t for t in trials if t.ok]
-    space = space if space is not None else _infer_space(ok)
-    names = _plotted_params(space)
-    if not empty and not names:
-        empty = "the space has no tunable parameters"
-    if empty:
-        message_figure(path, heading, empty)
-        return f"{Path(path).name}: {empty}"
+    prepared = _tunable_trials(trials, space, heading, path)
+    if isinstance(prepared, str):
+        return prepared
+    ok, space, names = prepared
     # With budgets, only trials at the top budget are comparable.
     budgets = [t.budget for t in ok if t.budget is not None]
     if budgets:

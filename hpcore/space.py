@@ -29,15 +29,15 @@ from typing import Any
 import numpy as np
 
 __all__ = [
-    "Parameter",
+    "GRID_LIMIT",
+    "INACTIVE",
+    "Bool",
+    "Choice",
+    "Fixed",
     "Float",
     "Int",
-    "Choice",
-    "Bool",
-    "Fixed",
+    "Parameter",
     "Space",
-    "INACTIVE",
-    "GRID_LIMIT",
 ]
 
 #: Encoded value of every dimension of an inactive parameter.
@@ -164,7 +164,7 @@ class _Numeric(Parameter):
         self._discrete = self.step is not None
         t = np.log if self.log else (lambda x: x)
         if self._discrete:
-            k = int(math.floor((self.high - self.low) / self.step + 1e-9))
+            k = math.floor((self.high - self.low) / self.step + 1e-9)
             self._grid = self.low + self.step * np.arange(k + 1, dtype=float)
             lo, hi = float(self._grid[0]), float(self._grid[-1])
             if len(self._grid) == 1:
@@ -292,7 +292,7 @@ class Int(_Numeric):
         return _is_number(value) and float(value) == int(value) and super().contains(value)
 
     def normalize(self, value: Any) -> int:
-        return int(round(float(value)))
+        return round(float(value))
 
     def decode_values(self, u: np.ndarray) -> np.ndarray:
         return np.rint(self._decode_float(u)).astype(np.int64)

@@ -36,7 +36,7 @@ from hpcore.storage.base import NumberTaken, Storage, open_storage
 from hpcore.strategies.base import Strategy, SuggestContext, make_strategy, strategy_from_config
 from hpcore.trial import INTERRUPTED, Suggestion, Trial, TrialState, best_trial
 
-__all__ = ["Study", "Result", "StudyExhausted", "TooManyFailures", "minimize", "maximize"]
+__all__ = ["Result", "Study", "StudyExhausted", "TooManyFailures", "maximize", "minimize"]
 
 log = logging.getLogger("hpcore")
 
@@ -312,7 +312,7 @@ class Study:
         self._sync()
         return t
 
-    def add(self, params: Mapping[str, Any], value: float, *, budget: int | float | None = None,
+    def add(self, params: Mapping[str, Any], value: float, *, budget: float | None = None,
             user_attrs: Mapping[str, Any] | None = None) -> Trial:
         """Record a result obtained elsewhere (a warm start): stored as COMPLETE, not re-evaluated."""
         clean = self.space.validate(params)
@@ -478,7 +478,7 @@ class _Run:
         study = self.study
         try:
             out: Outcome = fut.result()
-        except Exception as e:  # noqa: BLE001 - the worker itself died (BrokenProcessPool, lost Dask worker)
+        except Exception as e:
             out = Outcome(None, f"the worker running this trial failed: {type(e).__name__}: {e}",
                           trial.started_at or time.time(), time.time(), exception=e)
         attrs = {**trial.user_attrs, **out.user_attrs}

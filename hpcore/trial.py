@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-__all__ = ["Trial", "TrialState", "Suggestion", "Budget", "best_trial", "INTERRUPTED"]
+__all__ = ["INTERRUPTED", "Budget", "Suggestion", "Trial", "TrialState", "best_trial"]
 
 Budget = int | float
 

@@ -15,7 +15,7 @@ from hpcore import Float, Space, Study, TrialState
 
 distributed = pytest.importorskip("distributed")
 
-from hpcore.distributed import DaskExecutor, WorkerLost
+from hpcore.distributed import DaskExecutor, WorkerLost  # noqa: E402 - after the importorskip of distributed
 
 SPACE = Space({"x": Float(0.0, 1.0), "y": Float(0.0, 1.0)})
 

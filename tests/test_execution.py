@@ -1,5 +1,6 @@
 """Running trials: parallel workers, dying workers, executors, call conventions."""
 
+import itertools
 import os
 
 import pytest
@@ -7,7 +8,13 @@ import pytest
 import hpcore
 from hpcore import Float, Space, Study, TrialState
 from hpcore.execution import InlineExecutor, call_style, parse_value
-from tests.objectives import dies_when_x_large, fails_when_x_large, quadratic, record_pid_slowly, slow_quadratic
+from tests.objectives import (
+    dies_when_x_large,
+    fails_when_x_large,
+    quadratic,
+    record_pid_slowly,
+    slow_quadratic,
+)
 
 SPACE = Space({"x": Float(0.0, 1.0), "y": Float(0.0, 1.0)})
 
@@ -37,7 +44,7 @@ def test_process_pool_runs_trials_in_parallel_and_records_every_one():
     pids = {t.value for t in r.trials}
     assert 1 <= len(pids) <= 2 and os.getpid() not in pids
     spans = sorted((t.started_at, t.finished_at) for t in r.trials)
-    assert any(b[0] < a[1] for a, b in zip(spans, spans[1:])), "no two trials ran at the same time"
+    assert any(b[0] < a[1] for a, b in itertools.pairwise(spans)), "no two trials ran at the same time"
 
 
 @pytest.mark.slow

@@ -60,7 +60,7 @@ def rss_bytes() -> int | None:
         import psutil
 
         return int(psutil.Process().memory_info().rss)
-    except Exception:  # noqa: BLE001 - psutil missing or unsupported platform
+    except Exception:
         return None
 
 

@@ -23,7 +23,7 @@ __all__ = ["ModelCache"]
 def _model_bytes(model: Any) -> int:
     try:
         return int(model.count_params()) * 4 * 3
-    except Exception:  # noqa: BLE001 - an unbuilt model: count nothing, it holds little
+    except Exception:
         return 0
 
 

@@ -194,7 +194,7 @@ class Tuner:
         try:
             model = self.hypermodel.build(hp)
             del model
-        except Exception as e:  # noqa: BLE001 - trials will fail with this error, visibly
+        except Exception as e:
             warnings.warn(f"build(hp) with the default hyperparameters raised {type(e).__name__}: {e}; "
                           "starting with the parameters declared before the error", stacklevel=3)
         finally:
@@ -455,7 +455,7 @@ class _Search:
         except KeyboardInterrupt as e:
             study.tell(trial, exception=f"{_INTERRUPTED}{type(e).__name__}")
             raise
-        except Exception as e:  # noqa: BLE001 - any failure of user code is a FAILED trial
+        except Exception as e:
             self._tell_failure(trial, e, time.perf_counter() - started)
             return
         self._tell_success(trial, hp, res, time.perf_counter() - started)

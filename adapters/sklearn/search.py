@@ -257,7 +257,7 @@ class HPSearchCV(MetaEstimatorMixin, BaseEstimator):
             raise ValueError(f"error_score must be np.nan or 'raise', got {self.error_score!r} (a failed fit is a "
                              "FAILED trial: it has no score)")
         if isinstance(self.scoring, (list, tuple, set, dict)):  # a supported type, an unsupported value
-            raise ValueError(  # noqa: TRY004
+            raise ValueError(
                 "HPSearchCV optimises one metric: give scoring as one name or callable")
         if not (isinstance(self.refit, bool) or callable(self.refit)):
             raise TypeError(f"refit must be True, False or a callable, got {self.refit!r}")

@@ -24,7 +24,7 @@ from collections.abc import Callable
 import numpy as np
 from scipy.optimize import minimize
 
-__all__ = ["maximize_acquisition", "local_perturbations"]
+__all__ = ["local_perturbations", "maximize_acquisition"]
 
 AcqFn = Callable[[np.ndarray], np.ndarray]
 AcqGradFn = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]

@@ -4,4 +4,4 @@ from hpcore.storage.base import NumberTaken, Storage, StudyRecord, open_storage
 from hpcore.storage.memory import MemoryStorage
 from hpcore.storage.sqlite import SQLiteStorage
 
-__all__ = ["Storage", "StudyRecord", "NumberTaken", "MemoryStorage", "SQLiteStorage", "open_storage"]
+__all__ = ["MemoryStorage", "NumberTaken", "SQLiteStorage", "Storage", "StudyRecord", "open_storage"]

@@ -16,7 +16,7 @@ from typing import Any
 
 from hpcore.trial import INTERRUPTED, Trial, TrialState
 
-__all__ = ["Storage", "StudyRecord", "NumberTaken", "open_storage", "TRIAL_FIELDS"]
+__all__ = ["TRIAL_FIELDS", "NumberTaken", "Storage", "StudyRecord", "open_storage"]
 
 #: Trial fields a storage can update after creation.
 TRIAL_FIELDS = frozenset(
@@ -115,8 +115,7 @@ def open_storage(storage: str | os.PathLike | Storage | None) -> Storage:
         return storage
     if isinstance(storage, (str, os.PathLike)):
         path = os.fspath(storage)
-        if path.startswith("sqlite:///"):
-            path = path[len("sqlite:///"):]
+        path = path.removeprefix("sqlite:///")
         if path == ":memory:":
             return MemoryStorage()
         return SQLiteStorage(Path(path))

@@ -131,7 +131,7 @@ class SQLiteStorage(Storage):
             self.conn.execute("BEGIN IMMEDIATE")
             return self.conn
 
-        def __exit__(self, exc_type: Any, *_: Any) -> None:
+        def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
             self.conn.execute("COMMIT" if exc_type is None else "ROLLBACK")
 
     def _write(self) -> _Txn:

@@ -4,4 +4,4 @@ from hpcore.strategies.base import Strategy, SuggestContext, make_strategy, stra
 from hpcore.strategies.grid import GridSearch
 from hpcore.strategies.random import RandomSearch
 
-__all__ = ["Strategy", "SuggestContext", "make_strategy", "strategy_from_config", "GridSearch", "RandomSearch"]
+__all__ = ["GridSearch", "RandomSearch", "Strategy", "SuggestContext", "make_strategy", "strategy_from_config"]

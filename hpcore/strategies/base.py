@@ -19,7 +19,7 @@ import numpy as np
 from hpcore.space import Space
 from hpcore.trial import Suggestion, Trial, TrialState
 
-__all__ = ["Strategy", "SuggestContext", "make_strategy", "strategy_class", "strategy_from_config", "STRATEGIES"]
+__all__ = ["STRATEGIES", "Strategy", "SuggestContext", "make_strategy", "strategy_class", "strategy_from_config"]
 
 
 @dataclass(frozen=True)
@@ -106,8 +106,8 @@ class TakenConfigurations:
         # filtered history, e.g. Hyperband's GP sampler).
         extends = len(ctx.trials) >= self._upto and (
             self._upto == 0 or ctx.trials[self._upto - 1] is self._last
-            or ctx.trials[self._upto - 1].id == getattr(self._last, "id", None)
-            and ctx.trials[self._upto - 1].params == self._last.params)
+            or (ctx.trials[self._upto - 1].id == getattr(self._last, "id", None)
+            and ctx.trials[self._upto - 1].params == self._last.params))
         if ctx.space is not self._space or not extends:
             self._space, self._keys, self._upto = ctx.space, set(), 0
         for t in ctx.trials[self._upto:]:
@@ -137,7 +137,7 @@ def _registry() -> dict[str, type[Strategy]]:
     return reg
 
 
-def STRATEGIES() -> list[str]:  # noqa: N802 - reads like a constant at call sites
+def STRATEGIES() -> list[str]:
     """Names accepted by `make_strategy`."""
     return sorted(_registry())
 

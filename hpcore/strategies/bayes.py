@@ -26,7 +26,7 @@ from scipy.stats import qmc
 from hpcore.gp import acquisition as acqf
 from hpcore.gp.acquisition_optimizer import local_perturbations, maximize_acquisition
 from hpcore.gp.model import GaussianProcess
-from hpcore.space import Bool, Choice, Float, Space
+from hpcore.space import Float, Space
 from hpcore.strategies.base import Strategy, SuggestContext, TakenConfigurations
 from hpcore.trial import Suggestion, TrialState
 
@@ -162,7 +162,7 @@ class BayesianOptimization(Strategy):
         rng = ctx.rng(0xACF)
         continuous = _continuous_mask(space)
         m = self.n_candidates or int(min(4096, max(512, 128 * D)))
-        sweep = qmc.Sobol(D, scramble=True, seed=rng).random(1 << int(math.ceil(math.log2(m))))
+        sweep = qmc.Sobol(D, scramble=True, seed=rng).random(1 << math.ceil(math.log2(m)))
         order = np.argsort(y)
         centres = U[order[: min(5, len(order))]]
         local = local_perturbations(centres, max(32, m // 16), 0.05, continuous, rng)

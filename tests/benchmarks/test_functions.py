@@ -237,7 +237,9 @@ def test_multi_fidelity_bias_shrinks_with_budget() -> None:
     # low fidelity is informative but imperfect: positively, not perfectly, rank-correlated
     low = np.array([mf(x, 9) for x in points])
     full = np.array([base(x) for x in points])
-    rank = lambda v: np.argsort(np.argsort(v))
+    def rank(v):
+        return np.argsort(np.argsort(v))
+
     rho = np.corrcoef(rank(low), rank(full))[0, 1]
     assert 0.3 < rho < 0.999
 

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 import hpcore
+from benchmarks.functions import get_function
 from hpcore import Bool, Choice, Float, Int, Space, Study, TrialState
 from hpcore.strategies.bayes import BayesianOptimization, _tame
-from benchmarks.functions import get_function
 
 
 def test_bayes_beats_random_on_branin_in_30_trials_for_8_of_10_seeds():

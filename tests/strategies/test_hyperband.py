@@ -130,7 +130,7 @@ def test_budget_spent_with_continuation_matches_the_plan() -> None:
 
 def test_failed_configurations_are_dropped_without_blocking() -> None:
     def flaky(params: dict, budget: int) -> float:
-        if params["x"] > 0.35 and budget >= 3 or params["y"] > 0.3:
+        if (params["x"] > 0.35 and budget >= 3) or params["y"] > 0.3:
             raise RuntimeError("diverged")
         return objective(params, budget)
 
