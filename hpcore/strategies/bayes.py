@@ -25,6 +25,7 @@ from scipy.stats import qmc
 
 from hpcore.gp import acquisition as acqf
 from hpcore.gp.acquisition_optimizer import local_perturbations, maximize_acquisition
+from hpcore.gp.feasibility import FeasibilityModel
 from hpcore.gp.model import GaussianProcess
 from hpcore.space import Float, Space
 from hpcore.strategies.base import Strategy, SuggestContext, TakenConfigurations
@@ -81,6 +82,8 @@ class BayesianOptimization(Strategy):
         self._gp_dims = -1
         self._design: dict[tuple[int, int], np.ndarray] = {}
         self._taken = TakenConfigurations()
+        self._feasibility: FeasibilityModel | None = None
+        self._feasibility_dims = -1
 
     def settings(self) -> dict[str, Any]:
         defaults = {"n_initial": None, "acquisition": "ei", "kernel": "matern52", "deterministic": False,
@@ -158,6 +161,7 @@ class BayesianOptimization(Strategy):
             gp = gp.condition_on(space.encode_many([t.params for t in pending]))
         best = float(gp.standardize(np.min(y)))
         acq, acq_grad = self._acquisition(gp, best)
+        acq, acq_grad = self._weigh_by_feasibility(ctx, ok, acq, acq_grad)
 
         rng = ctx.rng(0xACF)
         continuous = _continuous_mask(space)
@@ -175,6 +179,33 @@ class BayesianOptimization(Strategy):
             if space.key(params) not in taken:
                 return Suggestion(params)
         return self._space_filling(ctx, taken, reason="every good candidate was already tried")
+
+    def _weigh_by_feasibility(self, ctx: SuggestContext, ok: list, acq, acq_grad):
+        """Add log P(success) to the acquisition once some trials failed (see `gp.feasibility`):
+        failed trials stay out of the objective's model but steer suggestions away from where
+        evaluations fail. Interrupted trials are no evidence and do not count."""
+        space = ctx.space
+        failed = [t for t in ctx.trials if t.state is TrialState.FAILED and not t.interrupted and t.params
+                  and all(n in space for n in t.params)]
+        if not failed:
+            return acq, acq_grad
+        if self._feasibility is None or self._feasibility_dims != space.dims:
+            self._feasibility = FeasibilityModel(seed=ctx.seed)
+            self._feasibility_dims = space.dims
+        model = self._feasibility
+        U = space.encode_many([t.params for t in ok + failed])
+        if not model.fit(U, np.arange(len(U)) < len(ok)):
+            return acq, acq_grad
+
+        def value(Uq: np.ndarray):
+            return acq(Uq) + model.log_probability(Uq)
+
+        def value_and_grad(Uq: np.ndarray):
+            v, g = acq_grad(Uq)
+            pv, pg = model.log_probability(Uq, return_grad=True)
+            return v + pv, g + pg
+
+        return value, value_and_grad
 
     def _acquisition(self, gp: GaussianProcess, best: float):
         kind, beta = self.acquisition, self.beta
