@@ -166,12 +166,22 @@ class GaussianProcess:
     restart_every : a warm-started fit runs the random restarts again after
         this many consecutive warm fits.
     warm_start : if True a refit starts from the previous optimum.
+    refit_min_n, refit_growth : refit schedule of :meth:`fit`. Below
+        ``refit_min_n`` points θ is refitted on every call. From there on θ
+        is refitted only once the data have grown by the fraction
+        ``refit_growth`` since the last refit (every 10 % by default: at
+        n = 1000 every 100 new points); in between θ is kept and the Cholesky
+        factor is extended by a rank-k block update in O(n² k) instead of an
+        O(n³) refit of several likelihood evaluations. ``refit_growth=0``
+        refits on every call.
 
     Fitted attributes
     -----------------
     lengthscales (d,), signal_variance, noise_variance (standardised units),
     theta (d + 2,), y_mean, y_std, last_fit_nfev (objective evaluations in
-    the last fit), last_fit_restarted, n_fits.
+    the last fit), last_fit_restarted, n_fits (hyperparameter fits so far),
+    last_fit_kind ("refit", "extend" when θ was kept and the factor extended,
+    "refactor" when θ was kept and K_y factorised afresh).
     """
 
     def __init__(
@@ -183,6 +193,8 @@ class GaussianProcess:
         n_restarts: int = 2,
         restart_every: int = 10,
         warm_start: bool = True,
+        refit_min_n: int = 100,
+        refit_growth: float = 0.1,
     ) -> None:
         _k.kernel_code(kernel)  # validate early
         self.kernel = kernel
@@ -196,6 +208,12 @@ class GaussianProcess:
         self.n_restarts = int(n_restarts)
         self.restart_every = int(restart_every)
         self.warm_start = bool(warm_start)
+        if not (refit_growth >= 0.0 and math.isfinite(refit_growth)):
+            raise ValueError("refit_growth must be finite and >= 0")
+        self.refit_min_n = int(refit_min_n)
+        self.refit_growth = float(refit_growth)
+        self._n_at_refit = 0
+        self.last_fit_kind: str | None = None
         self._rng = np.random.default_rng(seed)
 
         self.theta: np.ndarray | None = None
@@ -549,15 +567,23 @@ class GaussianProcess:
     # ------------------------------------------------------------------ #
     # Fit / condition
     # ------------------------------------------------------------------ #
-    def fit(self, X: np.ndarray, y: np.ndarray, refit_hyperparameters: bool = True) -> GaussianProcess:
+    def fit(
+        self, X: np.ndarray, y: np.ndarray, refit_hyperparameters: bool | None = None
+    ) -> GaussianProcess:
         """Fit to X: (n, d) in [0, 1], y: (n,) finite.
 
         Standardises y, fits θ by MAP (L-BFGS-B on the analytic gradient;
         warm-started from the previous optimum when available) and factorises
-        K_y. Rows of X containing NaN/inf are dropped with a warning. With
-        ``refit_hyperparameters=False`` (requires a previous fit with the same
-        d) θ **and** the standardisation constants are kept and only the data
-        are replaced.
+        K_y. Rows of X containing NaN/inf are dropped with a warning.
+
+        ``refit_hyperparameters``: None (default) follows the refit schedule
+        (see ``refit_min_n``/``refit_growth``): when no refit is due θ is
+        kept, y is standardised afresh and, if X starts with the previously
+        fitted rows (the usual case: new observations are appended), the
+        Cholesky factor is extended by a block update in O(n² k) for k new
+        rows, else refactorised once. True always refits θ. False (requires
+        a previous fit with the same d) keeps θ **and** the standardisation
+        constants and only replaces the data.
         """
         X = self._check_X(X)
         y = self._check_y(y, X.shape[0])
@@ -569,26 +595,40 @@ class GaussianProcess:
         with _blas_threads_for(X.shape[0]):
             return self._fit(X, y, refit_hyperparameters)
 
-    def _fit(self, X: np.ndarray, y: np.ndarray, refit_hyperparameters: bool) -> GaussianProcess:
+    def _refit_due(self, n: int) -> bool:
+        """Refit schedule: refit below refit_min_n points, after growth by refit_growth, or if data shrank."""
+        if self.refit_growth <= 0.0 or n < self.refit_min_n or n < self._n_at_refit:
+            return True
+        # Counted in whole points (0.1 * 90 is 9.000000000000002 in floating point).
+        return n - self._n_at_refit >= max(1, math.ceil(self.refit_growth * self._n_at_refit - 1e-9))
+
+    def _fit(self, X: np.ndarray, y: np.ndarray, refit_hyperparameters: bool | None) -> GaussianProcess:
         d = X.shape[1]
-        if not refit_hyperparameters:
-            if self.theta is None or self.theta.shape[0] != d + 2 or self._X is None:
+        same_d = self.theta is not None and self.theta.shape[0] == d + 2 and self._X is not None
+        if refit_hyperparameters is False:
+            if not same_d:
                 raise ValueError("refit_hyperparameters=False needs a previous fit with the same dimension")
-            y_s = self.standardize(y)
-        else:
-            self._set_standardization(y)
-            y_s = (y / self._y_scale - self._y_mean_s) / self._y_std_s
-            self._factor_source, self._last_factor = X, None
-            try:
-                self.theta = self._optimize(X, y_s)
-            finally:
-                self._factor_source = None
-            self.n_fits += 1
-            cached, self._last_factor = self._last_factor, None
-            if cached is not None and np.array_equal(cached[0], self.theta):
-                self._U, self._alpha, self._jitter = cached[1], cached[2], cached[3]
-                self._X, self._y_std_units = X, y_s
-                return self
+            self._update_data(X, self.standardize(y))
+            return self
+        self._set_standardization(y)
+        y_s = (y / self._y_scale - self._y_mean_s) / self._y_std_s
+        if refit_hyperparameters is None and same_d and not self._refit_due(X.shape[0]):
+            self.last_fit_nfev, self.last_fit_restarted = 0, False
+            self._update_data(X, y_s)
+            return self
+        self._factor_source, self._last_factor = X, None
+        try:
+            self.theta = self._optimize(X, y_s)
+        finally:
+            self._factor_source = None
+        self.n_fits += 1
+        self._n_at_refit = X.shape[0]
+        self.last_fit_kind = "refit"
+        cached, self._last_factor = self._last_factor, None
+        if cached is not None and np.array_equal(cached[0], self.theta):
+            self._U, self._alpha, self._jitter = cached[1], cached[2], cached[3]
+            self._X, self._y_std_units = X, y_s
+            return self
         self._set_data(X, y_s)
         return self
 
@@ -599,6 +639,60 @@ class GaussianProcess:
         self._alpha = cho_solve((self._U, False), y_s, check_finite=False)
         self._X = X
         self._y_std_units = y_s
+
+    def _update_data(self, X: np.ndarray, y_s: np.ndarray) -> None:
+        """Install (X, ỹ) with θ unchanged, reusing the current factor where possible.
+
+        The upper Cholesky factor of a leading principal block of K_y is the
+        leading block of U, so if the first p rows of X equal the first p
+        previously fitted rows, U[:p, :p] is kept and only the k = n − p new
+        rows are factorised (see :meth:`_extend_factor`): O(n² k) instead of
+        O(n³/3). Otherwise (or if the update fails) K_y is factorised afresh.
+        """
+        old = self._X
+        n = X.shape[0]
+        m = min(n, old.shape[0])
+        same = np.all(old[:m] == X[:m], axis=1)
+        p = m if same.all() else int(np.argmin(same))
+        U = None
+        if p == n:
+            U = self._U if p == old.shape[0] else np.array(self._U[:p, :p], order="F")
+        elif 0 < p and n - p <= p:
+            U11 = self._U if p == old.shape[0] else np.array(self._U[:p, :p], order="F")
+            U = self._extend_factor(U11, X[:p], X[p:])
+        if U is None:
+            self.last_fit_kind = "refactor"
+            self._set_data(X, y_s)
+            return
+        self.last_fit_kind = "extend"
+        self._U = U
+        self._alpha = cho_solve((U, False), y_s, check_finite=False)
+        self._X = X
+        self._y_std_units = y_s
+
+    def _extend_factor(self, U11: np.ndarray, X1: np.ndarray, X2: np.ndarray) -> np.ndarray | None:
+        """Upper factor of K_y([X1; X2]) given U11, that of K_y(X1); None if not positive definite.
+
+        U11: (n, n) Fortran-ordered; X1: (n, d); X2: (p, d). With
+        U11ᵀ U12 = K12 and U22ᵀ U22 = K22 + (σ²_n + jitter) I − U12ᵀ U12 the
+        factor is [[U11, U12], [0, U22]]: O(n² p + n p² + p³), the jitter of
+        the current factor reused for the new diagonal.
+        """
+        n, p = X1.shape[0], X2.shape[0]
+        ls = self.lengthscales
+        sf2, sn2 = self.signal_variance, self.noise_variance
+        K12 = _k.cross_covariance(X1, X2, ls, sf2, self.kernel)  # (n, p)
+        K22 = _k.kernel_matrix(X2, ls, sf2, self.kernel)
+        K22[np.diag_indices(p)] += sn2 + self._jitter
+        U12 = solve_triangular(U11, K12, trans="T", lower=False, check_finite=False)
+        U22, info = dpotrf(K22 - U12.T @ U12, lower=0, clean=1)
+        if info != 0:
+            return None
+        U = np.zeros((n + p, n + p), order="F")
+        U[:n, :n] = U11
+        U[:n, n:] = U12
+        U[n:, n:] = U22
+        return U
 
     def condition_on(self, X_new: np.ndarray, y_new: np.ndarray | None = None) -> GaussianProcess:
         """New GP with (X_new, y_new) appended, hyperparameters and
@@ -628,31 +722,18 @@ class GaussianProcess:
         new = copy.copy(self)
         new._rng = copy.deepcopy(self._rng)
         new._work = {}
-        X_all = np.ascontiguousarray(np.vstack([self._X, X_new]))
-        y_all = np.concatenate([self._y_std_units, y_new_s])
         if p == 0:
             return new
-        ls = self.lengthscales
-        sf2, sn2 = self.signal_variance, self.noise_variance
-        n = self._X.shape[0]
-        K12 = _k.cross_covariance(self._X, X_new, ls, sf2, self.kernel)  # (n, p)
-        K22 = _k.kernel_matrix(X_new, ls, sf2, self.kernel)
-        K22[np.diag_indices(p)] += sn2 + self._jitter
-        # U11ᵀ U12 = K12, U22ᵀ U22 = K22 − U12ᵀ U12.
-        U12 = solve_triangular(self._U, K12, trans="T", lower=False, check_finite=False)
-        S = K22 - U12.T @ U12
-        U22, info = dpotrf(S, lower=0, clean=1)
-        if info == 0:
-            U = np.zeros((n + p, n + p), order="F")
-            U[:n, :n] = self._U
-            U[:n, n:] = U12
-            U[n:, n:] = U22
+        X_all = np.ascontiguousarray(np.vstack([self._X, X_new]))
+        y_all = np.concatenate([self._y_std_units, y_new_s])
+        U = self._extend_factor(self._U, self._X, X_new)
+        if U is None:
+            new._set_data(X_all, y_all)
+        else:
             new._U = U
             new._alpha = cho_solve((U, False), y_all, check_finite=False)
             new._X = X_all
             new._y_std_units = y_all
-        else:
-            new._set_data(X_all, y_all)
         return new
 
     # ------------------------------------------------------------------ #
