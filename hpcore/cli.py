@@ -168,6 +168,16 @@ def _strategy_text(config: Any) -> str:
 
 
 # -- hpcore show -------------------------------------------------------------------------------------------
+def _recommended(record: Any, trials: list[Any]) -> Any:
+    """The noise-aware recommendation (`hpcore.recommendation`), or None without a stored space."""
+    from hpcore.recommendation import posterior_best_trial
+    from hpcore.space import Space
+
+    if not record.space:
+        return None
+    return posterior_best_trial(trials, Space.from_dict(record.space), record.direction, seed=record.seed or 0)
+
+
 def _show_study(record: Any, trials: list[Any], sort: str, top: int) -> str:
     from hpcore.plots import best_trial
     from hpcore.trial import TrialState
@@ -187,6 +197,11 @@ def _show_study(record: Any, trials: list[Any], sort: str, top: int) -> str:
         at = f" at budget {_fmt_value(best.budget)}" if best.budget is not None else ""
         params = ", ".join(f"{k}={_fmt_param(v)}" for k, v in best.params.items())
         lines.append(f"best: trial {best.id}, value {_fmt_value(best.value)}{at}: {params}")
+        rec = _recommended(record, trials)
+        if rec is not None and rec.id != best.id:
+            params = ", ".join(f"{k}={_fmt_param(v)}" for k, v in rec.params.items())
+            lines.append(f"recommended (best GP posterior mean; the best value may be a lucky draw): "
+                         f"trial {rec.id}, value {_fmt_value(rec.value)}: {params}")
     sign = 1.0 if record.direction == "minimize" else -1.0
     with_budget = any(t.budget is not None for t in trials)
     if sort == "id":

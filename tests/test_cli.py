@@ -98,6 +98,19 @@ def test_show_sort_by_id_top_and_name(capsys, study_db):
     assert "first 5 of 14" in out
 
 
+def test_show_names_the_noise_aware_recommendation_when_it_differs(capsys, tmp_path):
+    db = tmp_path / "noisy.db"
+    space = Space({"x": Float(0, 1), "y": Float(0, 1)})
+    rng = np.random.default_rng(1)
+    study = Study(space, strategy="random", storage=db, name="noisy", seed=1)
+    study.optimize(lambda p: (p["x"] - 0.3) ** 2 + (p["y"] - 0.6) ** 2 + 0.05 * rng.standard_normal(),
+                   n_trials=60, verbose=False)
+    rec, best = study.recommended_trial, study.best_trial
+    assert rec.id != best.id
+    code, out, _ = run(capsys, "show", str(db))
+    assert code == 0 and f"recommended (best GP posterior mean; the best value may be a lucky draw): trial {rec.id}," in out
+
+
 def test_show_maximize_sorts_largest_first(capsys, tmp_path):
     db = tmp_path / "m.db"
     st = Study(SPACE, strategy="random", storage=db, name="m", direction="maximize", seed=0)
