@@ -174,22 +174,34 @@ def _sym_jit_par(Z, sf2, kind, out, full, nchunks):
 # K(X1, X2)
 # --------------------------------------------------------------------------- #
 @njit(cache=True, fastmath=_FASTMATH)
-def _cross_rows(Z1, Z2, sf2, kind, out, i0, i1):
+def _cross_rows(Z1, Z2T, sf2, kind, out, i0, i1):
+    # Z2T is (d, n2): the inner loops run over contiguous training points, so
+    # r² of a whole row is accumulated with SIMD instructions (about twice as
+    # fast as one short d-loop per pair, which matters for the acquisition's
+    # candidate sweep: m ≈ 2500 queries × n = 1000 points).
+    d, n2 = Z2T.shape
+    r2 = np.empty(n2)
     for i in range(i0, i1):
-        for j in range(Z2.shape[0]):
-            out[i, j] = _k_of_r2(_sqdist(Z1, i, Z2, j), sf2, kind)
+        r2[:] = 0.0
+        for kk in range(d):
+            z = Z1[i, kk]
+            for j in range(n2):
+                t = z - Z2T[kk, j]
+                r2[j] += t * t
+        for j in range(n2):
+            out[i, j] = _k_of_r2(r2[j], sf2, kind)
 
 
 @njit(cache=True, fastmath=_FASTMATH)
-def _cross_jit(Z1, Z2, sf2, kind, out):
-    _cross_rows(Z1, Z2, sf2, kind, out, 0, Z1.shape[0])
+def _cross_jit(Z1, Z2T, sf2, kind, out):
+    _cross_rows(Z1, Z2T, sf2, kind, out, 0, Z1.shape[0])
 
 
 @njit(cache=True, fastmath=_FASTMATH, parallel=True)
-def _cross_jit_par(Z1, Z2, sf2, kind, out, nchunks):
+def _cross_jit_par(Z1, Z2T, sf2, kind, out, nchunks):
     for c in prange(nchunks):
         i0, i1 = _chunk_bounds(c, nchunks, Z1.shape[0])
-        _cross_rows(Z1, Z2, sf2, kind, out, i0, i1)
+        _cross_rows(Z1, Z2T, sf2, kind, out, i0, i1)
 
 
 # --------------------------------------------------------------------------- #
@@ -405,10 +417,10 @@ def cross_covariance(
         raise ValueError(f"dimension mismatch: X1 has d={X1.shape[1]}, X2 has d={X2.shape[1]}")
     ls, sf2 = _check_hyper(lengthscales, signal_variance, X1.shape[1])
     Z1 = np.ascontiguousarray(X1 / ls)
-    Z2 = np.ascontiguousarray(X2 / ls)
-    out = np.empty((Z1.shape[0], Z2.shape[0]))
-    work = Z1.shape[0] * Z2.shape[0] * max(Z1.shape[1], 1)
-    _dispatch(work, Z1.shape[0], _cross_jit_par, _cross_jit, Z1, Z2, sf2, kernel_code(kernel), out)
+    Z2T = np.ascontiguousarray((X2 / ls).T)
+    out = np.empty((Z1.shape[0], Z2T.shape[1]))
+    work = Z1.shape[0] * Z2T.shape[1] * max(Z1.shape[1], 1)
+    _dispatch(work, Z1.shape[0], _cross_jit_par, _cross_jit, Z1, Z2T, sf2, kernel_code(kernel), out)
     return out
 
 

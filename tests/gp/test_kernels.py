@@ -59,6 +59,17 @@ def test_cross_covariance_matches_reference(kernel, mode):
     )
 
 
+@pytest.mark.parametrize("shape", [(0, 5, 3), (4, 0, 3), (1, 1, 1), (3, 7, 1), (2, 3, 0), (9, 130, 12)])
+def test_cross_covariance_edge_shapes_match_reference(shape, mode):
+    m, n, d = shape
+    rng = np.random.default_rng(m + n + d)
+    Xq, X, ls = rng.random((m, d)), rng.random((n, d)), rng.uniform(0.2, 2.0, d)
+    for kernel in KERNELS:
+        K = jk.cross_covariance(Xq, X, ls, 1.3, kernel)
+        assert K.shape == (m, n)
+        np.testing.assert_allclose(K, rk.cross_covariance(Xq, X, ls, 1.3, kernel), rtol=RTOL, atol=1e-300)
+
+
 @pytest.mark.parametrize("kernel", KERNELS)
 def test_lml_kernel_grad_matches_reference(kernel, mode):
     rng, X, _, ls, sf2 = _data(2)
