@@ -759,15 +759,17 @@ class GaussianProcess:
         ls, sf2 = self.lengthscales, self.signal_variance
         Ks = _k.cross_covariance(Xq, self._X, ls, sf2, self.kernel)  # (m, n)
         mean = Ks @ self._alpha
-        # V = L⁻¹ k*ᵀ via Uᵀ V = k*ᵀ; Ks.T is Fortran-ordered, so no copy.
-        V = solve_triangular(self._U, Ks.T, trans="T", lower=False, check_finite=False)
+        # V = L⁻¹ k*ᵀ via Uᵀ V = k*ᵀ; Ks.T is Fortran-ordered and not needed
+        # afterwards, so it is solved in place (no (n, m) copy: 20 MB for a
+        # 2500-candidate sweep at n = 1000).
+        V = solve_triangular(self._U, Ks.T, trans="T", lower=False, check_finite=False, overwrite_b=True)
         var = sf2 - np.einsum("ij,ij->j", V, V)
         floored = var < _VAR_FLOOR
         var = np.maximum(var, _VAR_FLOOR)
         if not return_grad:
             return mean, var
         # B = K_y⁻¹ k*ᵀ = U⁻¹ V, used as per-query weights for the variance gradient.
-        Bt = solve_triangular(self._U, V, lower=False, check_finite=False)  # (n, m)
+        Bt = solve_triangular(self._U, V, lower=False, check_finite=False, overwrite_b=True)  # (n, m)
         dmean, dB = _k.cross_covariance_grad_contract(
             Xq, self._X, ls, sf2, self._alpha, np.ascontiguousarray(Bt.T), self.kernel
         )
