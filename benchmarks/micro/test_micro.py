@@ -2,8 +2,10 @@
 
     pytest benchmarks/micro --benchmark-only [--benchmark-columns=min,median,max]
 
-- kernel matrix K(X, X) and the log-marginal-likelihood kernel gradient (`hpcore.gp.kernels`),
-  at several (n, d);
+- kernel matrix K(X, X), cross-covariance K(Xq, X) and the log-marginal-likelihood kernel
+  gradient (`hpcore.gp.kernels`), at several (n, d);
+- the GP after one new point: a scheduled hyperparameter refit vs keeping θ and extending the
+  Cholesky factor, and the posterior over a 2,048-candidate acquisition sweep;
 - one Bayesian-optimisation step (ask + tell, the GP refit included) after n trials in d
   dimensions;
 - random and grid search ask + tell with a history already in memory;
@@ -14,6 +16,7 @@ Parts whose module is not installed yet are skipped. Sizes shrink with `HPCORE_M
 
 from __future__ import annotations
 
+import copy
 import os
 
 import numpy as np
@@ -25,6 +28,8 @@ TINY = os.environ.get("HPCORE_MICRO_TINY", "") not in ("", "0")
 
 #: (n, d) of the kernel-matrix and marginal-likelihood-gradient benchmarks.
 KERNEL_SIZES = [(20, 2)] if TINY else [(100, 2), (500, 6), (1000, 6), (2000, 10)]
+#: (n, d) of the GP update and candidate-sweep benchmarks.
+GP_SIZES = [(120, 2)] if TINY else [(200, 6), (1000, 10)]
 #: (n trials already told, d parameters) before a timed Bayesian-optimisation step.
 BAYES_SIZES = [(8, 2)] if TINY else [(20, 2), (100, 6), (300, 6), (500, 10)]
 #: Trials in the study before timing random/grid ask + tell and SQLite tell.
@@ -69,6 +74,49 @@ def test_lml_gradient(benchmark, n: int, d: int) -> None:
     g_ls, g_sf2 = benchmark(kernels.lml_kernel_grad, X, alpha, K_inv, ls, 1.0)
     assert g_ls.shape == (d,)
     assert np.isfinite(g_ls).all() and np.isfinite(g_sf2)
+
+
+@pytest.mark.parametrize(("n", "d"), KERNEL_SIZES, ids=_ids(KERNEL_SIZES))
+def test_cross_covariance(benchmark, n: int, d: int) -> None:
+    kernels = pytest.importorskip("hpcore.gp.kernels")
+    X, Xq = _points(n, d), _points(2048, d, seed=1)
+    ls = np.full(d, 0.3)
+    kernels.cross_covariance(Xq, X, ls, 1.0)
+    K = benchmark(kernels.cross_covariance, Xq, X, ls, 1.0)
+    assert K.shape == (2048, n)
+
+
+# -- GP updates ------------------------------------------------------------------------------------------------
+def _gp_data(n: int, d: int) -> tuple[np.ndarray, np.ndarray]:
+    X = _points(n + 1, d)
+    return X, np.sin(6 * X).sum(axis=1)
+
+
+@pytest.mark.parametrize("update", ["refit", "extend"])
+@pytest.mark.parametrize(("n", "d"), GP_SIZES, ids=_ids(GP_SIZES))
+def test_gp_fit_after_one_new_point(benchmark, n: int, d: int, update: str) -> None:
+    model = pytest.importorskip("hpcore.gp.model")
+    X, y = _gp_data(n, d)
+    base = model.GaussianProcess(seed=0, noise_floor=1e-6).fit(X[:n], y[:n])
+
+    def setup() -> tuple[tuple, dict]:  # the state right after the last scheduled refit, at n points
+        return (copy.deepcopy(base),), {}
+
+    def run(gp) -> None:
+        gp.fit(X, y, refit_hyperparameters=True if update == "refit" else None)
+        assert gp.last_fit_kind == update
+
+    benchmark.pedantic(run, setup=setup, rounds=2 if TINY else 5, iterations=1)
+
+
+@pytest.mark.parametrize(("n", "d"), GP_SIZES, ids=_ids(GP_SIZES))
+def test_gp_candidate_sweep(benchmark, n: int, d: int) -> None:
+    model = pytest.importorskip("hpcore.gp.model")
+    X, y = _gp_data(n, d)
+    gp = model.GaussianProcess(seed=0, noise_floor=1e-6).fit(X, y)
+    Xq = _points(2048, d, seed=2)
+    mean, var = benchmark(gp.predict_standardized, Xq)
+    assert mean.shape == var.shape == (2048,)
 
 
 # -- Bayesian optimisation -----------------------------------------------------------------------------------
