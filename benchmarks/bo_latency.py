@@ -3,12 +3,14 @@
     python -m benchmarks.bo_latency [--n 50,100,200,500,1000] [--dims 6,10] [--asks 5]
                                     [--with skopt,optuna] [--skopt-max-n 500] [--optuna-max-n 1000]
                                     [--blas-threads K]
+    python -m benchmarks.bo_latency --schedule-check
 
 For each n and d: n random observations of Hartmann-6 (d = 6) or Ackley-10 (d = 10) are given to
 each library, then `asks` suggestions are timed, each followed by telling its value (so
 every library refits on every new point, as in a real run). Reported: the median time per
 suggestion (ask + tell). Libraries are run side by side in one process, interleaved per n,
-so machine noise hits all of them alike.
+so machine noise hits all of them alike. "hpcore CPU" is the median CPU time of the same
+asks (all threads of the process): on a loaded machine wall time exceeds it by the waits.
 
 hpcore refits its GP hyperparameters on every ask below 100 observations and afterwards only
 once the data have grown by 10 % (in between it extends the Cholesky factor), so from
@@ -16,6 +18,9 @@ n = 100 on the median ask does not include a refit. The column "hpcore θ refit"
 of one warm-started hyperparameter refit at that n (paid on one ask in 0.1·n), measured on
 the model directly. Also reports hpcore's first ask including numba compilation, cold (empty
 cache) and warm (cache filled), measured in fresh subprocesses, and the load average.
+
+--schedule-check compares the refit schedule with refitting on every point: held-out
+predictive quality of the GP along n = 100..400 on Hartmann-6 and Ackley-10.
 
 --blas-threads K runs everything (all libraries) with at most K BLAS/OpenMP threads
 (threadpoolctl) and K torch threads; by default each library keeps its own threading.
@@ -44,7 +49,7 @@ def _observations(fn, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return X, np.array([fn(x) for x in X])
 
 
-def time_hpcore(fn, X: np.ndarray, y: np.ndarray, asks: int) -> list[float]:
+def time_hpcore(fn, X: np.ndarray, y: np.ndarray, asks: int, cpu: list[float] | None = None) -> list[float]:
     import hpcore
 
     space = fn.space()
@@ -53,10 +58,12 @@ def time_hpcore(fn, X: np.ndarray, y: np.ndarray, asks: int) -> list[float]:
         study.add({f"x{i}": float(xi) for i, xi in enumerate(x)}, float(v))
     times = []
     for _ in range(asks):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         trial = study.ask()
         study.tell(trial, fn.params_call(trial.params))
         times.append(time.perf_counter() - t0)
+        if cpu is not None:  # CPU seconds of all threads of the process (spinning BLAS workers count)
+            cpu.append(time.process_time() - c0)
     return times
 
 
@@ -73,6 +80,40 @@ def hpcore_refit_ms(fn, X: np.ndarray, y: np.ndarray, repeats: int = 3) -> float
         gp.fit(U, y, refit_hyperparameters=True)
         times.append(time.perf_counter() - t0)
     return statistics.median(times) * 1e3
+
+
+def schedule_check(n_max: int = 400, n_test: int = 500) -> str:
+    """Mean held-out NLPD and RMSE over n = 100, 105, ..., n_max of the default GP (refit
+    schedule) and of one refitted on every new point (refit_growth=0), same data and seed."""
+    from hpcore.gp import GaussianProcess
+
+    lines = ["| function | NLPD, schedule | NLPD, refit always | RMSE, schedule | RMSE, refit always "
+             "| θ fits, schedule | refit always |", "|---|---:|---:|---:|---:|---:|---:|"]
+    for name in ("hartmann6", "ackley10"):
+        fn = get_function(name)
+        lo, hi = np.array(fn.lower), np.array(fn.upper)
+        rng = np.random.default_rng(0)
+        U, Ut = rng.random((n_max, fn.dims)), rng.random((n_test, fn.dims))
+        y = np.array([fn(lo + u * (hi - lo)) for u in U])
+        yt = np.array([fn(lo + u * (hi - lo)) for u in Ut])
+        gps = [GaussianProcess(seed=0, noise_floor=1e-6), GaussianProcess(seed=0, noise_floor=1e-6, refit_growth=0.0)]
+        scores = []
+        for n in range(90, n_max + 1, 5):
+            row = []
+            for gp in gps:
+                gp.fit(U[:n], y[:n])
+                mean, var = gp.predict(Ut)
+                var = var + gp.noise_variance * gp.y_std**2
+                row += [np.mean(0.5 * np.log(2 * np.pi * var) + 0.5 * (yt - mean) ** 2 / var),
+                        np.sqrt(np.mean((yt - mean) ** 2))]
+            if n >= 100:
+                scores.append(row)
+        m = np.mean(scores, axis=0)
+        lines.append(f"| {fn.name if hasattr(fn, 'name') else name} | {m[0]:.3f} | {m[2]:.3f} | {m[1]:.4f} | "
+                     f"{m[3]:.4f} | {gps[0].n_fits} | {gps[1].n_fits} |")
+    text = "\n".join(lines)
+    print(text)
+    return text
 
 
 def time_skopt(fn, X: np.ndarray, y: np.ndarray, asks: int) -> list[float]:
@@ -154,7 +195,10 @@ def main(argv: list[str] | None = None) -> str:
     ap.add_argument("--skopt-max-n", type=int, default=500, help="skip skopt above this n (it takes minutes)")
     ap.add_argument("--optuna-max-n", type=int, default=1000)
     ap.add_argument("--blas-threads", type=int, default=0, help="limit BLAS/OpenMP/torch threads of every library (0: no limit)")
+    ap.add_argument("--schedule-check", action="store_true", help="held-out quality of the refit schedule, then exit")
     args = ap.parse_args(argv)
+    if args.schedule_check:
+        return schedule_check()
     if args.blas_threads > 0:
         return _limited(args)
     return _run(args)
@@ -202,23 +246,25 @@ def _run(args: argparse.Namespace) -> str:
 
     load0 = os.getloadavg()[0]
     lines = ["| d | n | " + " | ".join(f"{k} (ms)" for k in runners)
-             + " | speed-up vs fastest peer | hpcore θ refit (ms) |",
-             "|---|---:|" + "---:|" * len(runners) + "---:|---:|"]
+             + " | speed-up vs fastest peer | hpcore CPU (ms) | hpcore θ refit (ms) |",
+             "|---|---:|" + "---:|" * len(runners) + "---:|---:|---:|"]
     for d in dims:
         fn = get_function("hartmann6" if d == 6 else f"ackley{d}")
         for n in ns:
             X, y = _observations(fn, n, seed=n)
-            med = {}
+            med, cpu = {}, []
             for name, run in runners.items():
                 if n > limits[name]:
                     continue
                 run(fn, X[:20], y[:20], 1)  # warm-up: imports and compilation are not per-suggestion costs
-                med[name] = statistics.median(run(fn, X, y, args.asks)) * 1e3
+                kw = {"cpu": cpu} if name == "hpcore" else {}
+                med[name] = statistics.median(run(fn, X, y, args.asks, **kw)) * 1e3
             cells = [f"{med[k]:,.1f}" if k in med else "—" for k in runners]
             peer = [v for k, v in med.items() if k != "hpcore"]
             ratio = f"{min(peer) / med['hpcore']:,.0f}x" if peer else "—"
             refit = hpcore_refit_ms(fn, X, y)
-            lines.append(f"| {d} | {n} | " + " | ".join(cells) + f" | {ratio} | {refit:,.0f} |")
+            cpu_ms = statistics.median(cpu) * 1e3
+            lines.append(f"| {d} | {n} | " + " | ".join(cells) + f" | {ratio} | {cpu_ms:,.0f} | {refit:,.0f} |")
             print(lines[-1], file=sys.stderr, flush=True)
     cold, warm = first_ask(cold=True, threads=args.blas_threads), first_ask(cold=False, threads=args.blas_threads)
     text = "\n".join(lines) + (
