@@ -364,6 +364,7 @@ class _Search:
     def run(self) -> None:
         tuner, stats = self.tuner, self.tuner.stats
         t0 = time.perf_counter()
+        start = dict(stats)
         tuner.cleaner.start()
         before = tuner.cleaner.stats()
         try:
@@ -396,8 +397,25 @@ class _Search:
             for key, value in tuner.cleaner.stats().items():
                 stats[key] = stats.get(key, 0) + value - before[key]
             stats["wall_s"] += time.perf_counter() - t0
+        if self.verbose:
+            self._print_summary(start)
         if self.failed and not self.completed:
             self._raise_failures(f"all {self.failed} trials failed")
+
+    def _print_summary(self, start: Mapping[str, float]) -> None:
+        """One line on what this search did: trials, epochs trained, and with Hyperband the epochs
+        that continuation saved (promoted configurations not retrained from scratch)."""
+        stats = self.tuner.stats
+        d = {k: stats[k] - start.get(k, 0) for k in ("trials", "failed", "epochs_trained", "epochs_restored",
+                                                    "wall_s", "fit_s")}
+        line = (f"hpcore: search done: {d['trials']:.0f} trials ({d['failed']:.0f} failed), "
+                f"{d['epochs_trained']:.0f} epochs trained")
+        if self.tuner.multi_fidelity:
+            scratch = d["epochs_trained"] + d["epochs_restored"]
+            line += (f"; continuation saved {d['epochs_restored']:.0f} of the {scratch:.0f} epochs that "
+                     f"retraining promoted configurations from scratch would take")
+        line += f"; {d['wall_s']:.1f}s, of which {d['wall_s'] - d['fit_s']:.1f}s outside model.fit"
+        print(line, flush=True)
 
     def _raise_failures(self, what: str) -> None:
         assert self.first_error is not None

@@ -49,6 +49,7 @@ def test_promotion_continues_from_weights_and_optimizer_state(tmp_path, mnist_sm
         tuner.search(x, y, epochs=50, batch_size=100, validation_data=(xv, yv))
     out = capsys.readouterr().out
     assert "Hyperband plan" in out and "with continuation" in out
+    assert "33 epochs trained; continuation saved 3 of the 36 epochs" in out
 
     trials = tuner.study.trials
     assert len(rec.fits) == len(trials) == 6  # brackets: 3 configs at 3 epochs -> 1 at 9; 2 at 9

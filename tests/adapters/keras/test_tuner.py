@@ -171,8 +171,33 @@ def test_callbacks_are_copied_per_trial_and_tensorboard_gets_a_dir_per_trial(tmp
         assert t.user_attrs["epochs"] == [1, 2]  # each trial's own EarlyStopping stopped it at epoch 2
         d = logs / f"trial_{t.id:04d}"
         assert (d / "train").is_dir() and (d / "validation").is_dir()
-        assert any(f.startswith("events") for f in os.listdir(d)), "HParams summary of the trial"
+        hparams, scalars = hparams_summary(d)
+        assert hparams == {k: float(v) for k, v in t.params.items()}, "HParams summary of the trial"
+        assert scalars["val_accuracy"] == pytest.approx(t.value)
     assert stop.model is None and board.log_dir == str(logs)  # the user's objects are untouched
+
+
+def hparams_summary(logdir) -> tuple[dict, dict]:
+    """(hyperparameters, scalars at step 0) of the HParams summary written in `logdir` itself,
+    read back with TensorBoard's own parsers."""
+    import tensorflow as tf
+    from tensorboard.plugins.hparams import plugin_data_pb2
+
+    hparams, scalars = {}, {}
+    for f in os.listdir(logdir):
+        if not f.startswith("events"):
+            continue
+        for event in tf.compat.v1.train.summary_iterator(os.path.join(logdir, f)):
+            for v in event.summary.value:
+                if v.metadata.plugin_data.plugin_name == "hparams":
+                    data = plugin_data_pb2.HParamsPluginData.FromString(v.metadata.plugin_data.content)
+                    if data.HasField("session_start_info"):
+                        for k, hv in data.session_start_info.hparams.items():
+                            hparams[k] = hv.number_value if hv.HasField("number_value") else \
+                                (hv.string_value if hv.HasField("string_value") else hv.bool_value)
+                elif event.step == 0:
+                    scalars[v.tag] = float(tf.make_ndarray(v.tensor))
+    return hparams, scalars
 
 
 def test_a_fit_override_tunes_fit_arguments(tmp_path, mnist_small):
