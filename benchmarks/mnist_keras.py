@@ -80,7 +80,7 @@ def _fit_clock() -> Any:
     return FitClock
 
 
-def run_arm(arm: str, quick: bool, workdir: str) -> dict[str, Any]:
+def run_arm(arm: str, quick: bool, workdir: str, seed: int = 0) -> dict[str, Any]:
     """Run one arm in this process; returns its figures."""
     from hpcore.adapters.keras.datasets import load_mnist
 
@@ -90,7 +90,7 @@ def run_arm(arm: str, quick: bool, workdir: str) -> dict[str, Any]:
     max_epochs = 3 if quick else 27
     n_trials, epochs = (3, 2) if quick else (20, 10)
     kw: dict[str, Any] = {"objective": "val_accuracy", "directory": workdir, "project_name": arm,
-                          "overwrite": True, "seed": 0}
+                          "overwrite": True, "seed": seed}
     fit_kw: dict[str, Any] = {"validation_data": (xv, yv), "callbacks": [clock()], "verbose": 0}
     if library == "hpcore":
         import hpcore.adapters.keras as kt
@@ -121,7 +121,7 @@ def run_arm(arm: str, quick: bool, workdir: str) -> dict[str, Any]:
                   for t in tuner.oracle.trials.values() if t.score is not None]
         n, extra = len(tuner.oracle.trials), {}
     most = max(b for _, b in scored)
-    return {"arm": arm, "trials": n, "epochs": clock.epochs, "epochs_saved": _epochs_saved(tuner, library),
+    return {"arm": arm, "seed": seed, "trials": n, "epochs": clock.epochs, "epochs_saved": _epochs_saved(tuner, library),
             "best_val_accuracy": max(v for v, _ in scored),
             "best_val_accuracy_full_budget": max(v for v, b in scored if b == most),
             "wall_s": wall, "cpu_s": cpu,
@@ -210,6 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--pairs", action="store_true",
                    help="run hpcore-hyperband and kt-hyperband at the same time (on a shared machine both "
                         "then see the same load; each gets about half the cores)")
+    p.add_argument("--seed", type=int, default=0, help="the tuners' seed (the data split stays the same)")
     p.add_argument("--arm", help=argparse.SUPPRESS)  # internal: run one arm in this process
     args = p.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -218,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.arm == "memory":
                 res = run_memory(args.memory_trials, args.quick, workdir)
             else:
-                res = run_arm(args.arm, args.quick, workdir)
+                res = run_arm(args.arm, args.quick, workdir, args.seed)
             print("RESULT " + json.dumps(res), flush=True)
             return 0
         if args.memory:
@@ -238,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
         results = []
         if args.pairs:  # the two Hyperband arms at the same time: both see the same load
             pair = [a for a in ("hpcore-hyperband", "kt-hyperband") if a in arms]
-            procs = [(arm, _start(["--arm", arm] + (["--quick"] if args.quick else []))) for arm in pair]
+            procs = [(arm, _start(["--arm", arm, "--seed", str(args.seed)] + (["--quick"] if args.quick else []))) for arm in pair]
             for arm, proc in procs:
                 res = _result(proc, [arm])
                 res["concurrent_with"] = [a for a in pair if a != arm]
@@ -246,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
                 results.append(res)
             arms = [a for a in arms if a not in pair]
         for arm in arms:
-            res = _subprocess(["--arm", arm] + (["--quick"] if args.quick else []))
+            res = _subprocess(["--arm", arm, "--seed", str(args.seed)] + (["--quick"] if args.quick else []))
             print(json.dumps(res), flush=True)
             results.append(res)
         print()
