@@ -138,9 +138,18 @@ def _n_pairs(n: int) -> int:
 # K(X, X): lower triangle (optionally mirrored)
 # --------------------------------------------------------------------------- #
 @njit(cache=True, fastmath=_FASTMATH)
-def _sym_row(Z, sf2, kind, out, i, full):
+def _sym_row(Z, ZT, sf2, kind, out, i, full, r2):
+    # r² of row i against the earlier rows, accumulated over contiguous points of
+    # ZT (d, n) so the loop vectorises (see _cross_rows).
     for j in range(i):
-        v = _k_of_r2(_sqdist(Z, i, Z, j), sf2, kind)
+        r2[j] = 0.0
+    for kk in range(Z.shape[1]):
+        z = Z[i, kk]
+        for j in range(i):
+            t = z - ZT[kk, j]
+            r2[j] += t * t
+    for j in range(i):
+        v = _k_of_r2(r2[j], sf2, kind)
         out[i, j] = v
         if full:
             out[j, i] = v
@@ -148,26 +157,27 @@ def _sym_row(Z, sf2, kind, out, i, full):
 
 
 @njit(cache=True, fastmath=_FASTMATH)
-def _sym_pairs(Z, sf2, kind, out, full, p0, p1):
+def _sym_pairs(Z, ZT, sf2, kind, out, full, p0, p1):
     n = Z.shape[0]
+    r2 = np.empty(n)
     for p in range(p0, p1):
-        _sym_row(Z, sf2, kind, out, p, full)
+        _sym_row(Z, ZT, sf2, kind, out, p, full, r2)
         q = n - 1 - p
         if q != p:
-            _sym_row(Z, sf2, kind, out, q, full)
+            _sym_row(Z, ZT, sf2, kind, out, q, full, r2)
 
 
 @njit(cache=True, fastmath=_FASTMATH)
-def _sym_jit(Z, sf2, kind, out, full):
-    _sym_pairs(Z, sf2, kind, out, full, 0, _n_pairs(Z.shape[0]))
+def _sym_jit(Z, ZT, sf2, kind, out, full):
+    _sym_pairs(Z, ZT, sf2, kind, out, full, 0, _n_pairs(Z.shape[0]))
 
 
 @njit(cache=True, fastmath=_FASTMATH, parallel=True)
-def _sym_jit_par(Z, sf2, kind, out, full, nchunks):
+def _sym_jit_par(Z, ZT, sf2, kind, out, full, nchunks):
     npairs = _n_pairs(Z.shape[0])
     for c in prange(nchunks):
         p0, p1 = _chunk_bounds(c, nchunks, npairs)
-        _sym_pairs(Z, sf2, kind, out, full, p0, p1)
+        _sym_pairs(Z, ZT, sf2, kind, out, full, p0, p1)
 
 
 # --------------------------------------------------------------------------- #
@@ -399,7 +409,8 @@ def kernel_matrix(
     elif out.shape != (n, n) or out.dtype != np.float64 or not out.flags.c_contiguous:
         raise ValueError(f"out must be a C-contiguous float64 array of shape ({n}, {n})")
     work = 0.5 * n * n * max(Z.shape[1], 1)
-    _dispatch(work, _n_pairs(n), _sym_jit_par, _sym_jit, Z, sf2, kernel_code(kernel), out, not lower_only)
+    ZT = np.ascontiguousarray(Z.T)
+    _dispatch(work, _n_pairs(n), _sym_jit_par, _sym_jit, Z, ZT, sf2, kernel_code(kernel), out, not lower_only)
     return out
 
 
