@@ -12,6 +12,8 @@ optimizer adam/sgd/rmsprop, learning rate 1e-4..1e-2 (log). Arms:
     hpcore-random, hpcore-bayes      20 trials of 10 epochs (kt-random, kt-bayes on request)
     hpcore-hyperband-1step           on request: steps_per_execution=None (one batch per Keras call,
                                      as KerasTuner), to separate that speed-up from the others
+    hpcore-hyperband-bohb            on request: Hyperband(sampler="bayes"), new configurations from
+                                     a GP (BOHB-style) instead of uniformly at random
 Every arm runs in its own fresh process (same imports, same data), one after the other (with
 `--pairs` the two Hyperband arms run at the same time, so that a load from other jobs that changes
 during the run hits both alike), and reports wall time,
@@ -33,7 +35,7 @@ import time
 from typing import Any
 
 ARMS = ("hpcore-hyperband", "kt-hyperband", "hpcore-random", "hpcore-bayes")
-OPTIONAL_ARMS = ("kt-random", "kt-bayes", "hpcore-hyperband-1step")
+OPTIONAL_ARMS = ("kt-random", "kt-bayes", "hpcore-hyperband-1step", "hpcore-hyperband-bohb")
 
 
 def build_model(hp: Any) -> Any:
@@ -97,6 +99,8 @@ def run_arm(arm: str, quick: bool, workdir: str, seed: int = 0) -> dict[str, Any
 
         if variant == ["1step"]:
             kw["steps_per_execution"] = None
+        if variant == ["bohb"]:
+            kw["strategy_kwargs"] = {"sampler": "bayes"}
     else:
         import keras_tuner as kt
     if strategy == "hyperband":
