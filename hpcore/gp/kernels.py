@@ -218,41 +218,57 @@ def _cross_jit_par(Z1, Z2T, sf2, kind, out, nchunks):
 # ½ tr(W ∂K/∂log ℓ_k) for all k and Σ_{i>j} W_ij K_ij in one O(n² d) pass
 # --------------------------------------------------------------------------- #
 @njit(cache=True, fastmath=_FASTMATH)
-def _lsgrad_row(Z, alpha, Kinv, sf2, kind, i, acc):
+def _lsgrad_row(Z, ZT, alpha, Kinv, sf2, kind, i, acc, r2, wf):
     # acc[:d] collects Σ_j W_ij f_ij s_ijk, acc[d] collects Σ_j W_ij K_ij (j < i).
+    # Loops run over contiguous points j (ZT is (d, n)) so they vectorise.
     d = Z.shape[1]
     ai = alpha[i]
     for j in range(i):
-        k, f = _k_and_f_of_r2(_sqdist(Z, i, Z, j), sf2, kind)
+        r2[j] = 0.0
+    for kk in range(d):
+        z = Z[i, kk]
+        for j in range(i):
+            t = z - ZT[kk, j]
+            r2[j] += t * t
+    s = 0.0
+    for j in range(i):
+        k, f = _k_and_f_of_r2(r2[j], sf2, kind)
         # W is formed on the fly so no n×n temporary is needed; only the lower
         # triangle of Kinv is read (LAPACK potri fills just one triangle).
         w = ai * alpha[j] - Kinv[i, j]
-        acc[d] += w * k
-        wf = w * f
-        for kk in range(d):
-            t = Z[i, kk] - Z[j, kk]
-            acc[kk] += wf * t * t
+        s += w * k
+        wf[j] = w * f
+    acc[d] += s
+    for kk in range(d):
+        z = Z[i, kk]
+        s = 0.0
+        for j in range(i):
+            t = z - ZT[kk, j]
+            s += wf[j] * t * t
+        acc[kk] += s
 
 
 @njit(cache=True, fastmath=_FASTMATH)
-def _lsgrad_pairs(Z, alpha, Kinv, sf2, kind, p0, p1, acc):
+def _lsgrad_pairs(Z, ZT, alpha, Kinv, sf2, kind, p0, p1, acc):
     n = Z.shape[0]
+    r2 = np.empty(n)
+    wf = np.empty(n)
     for p in range(p0, p1):
-        _lsgrad_row(Z, alpha, Kinv, sf2, kind, p, acc)
+        _lsgrad_row(Z, ZT, alpha, Kinv, sf2, kind, p, acc, r2, wf)
         q = n - 1 - p
         if q != p:
-            _lsgrad_row(Z, alpha, Kinv, sf2, kind, q, acc)
+            _lsgrad_row(Z, ZT, alpha, Kinv, sf2, kind, q, acc, r2, wf)
 
 
 @njit(cache=True, fastmath=_FASTMATH)
-def _lsgrad_jit(Z, alpha, Kinv, sf2, kind):
+def _lsgrad_jit(Z, ZT, alpha, Kinv, sf2, kind):
     acc = np.zeros(Z.shape[1] + 1)
-    _lsgrad_pairs(Z, alpha, Kinv, sf2, kind, 0, _n_pairs(Z.shape[0]), acc)
+    _lsgrad_pairs(Z, ZT, alpha, Kinv, sf2, kind, 0, _n_pairs(Z.shape[0]), acc)
     return acc
 
 
 @njit(cache=True, fastmath=_FASTMATH, parallel=True)
-def _lsgrad_jit_par(Z, alpha, Kinv, sf2, kind, nchunks):
+def _lsgrad_jit_par(Z, ZT, alpha, Kinv, sf2, kind, nchunks):
     # One private accumulator row per chunk avoids races; rows are padded to
     # whole 64-byte cache lines (plus one) so threads never share a line.
     width = Z.shape[1] + 1
@@ -261,7 +277,7 @@ def _lsgrad_jit_par(Z, alpha, Kinv, sf2, kind, nchunks):
     npairs = _n_pairs(Z.shape[0])
     for c in prange(nchunks):
         p0, p1 = _chunk_bounds(c, nchunks, npairs)
-        _lsgrad_pairs(Z, alpha, Kinv, sf2, kind, p0, p1, acc[c, :width])
+        _lsgrad_pairs(Z, ZT, alpha, Kinv, sf2, kind, p0, p1, acc[c, :width])
     return acc[:, :width].sum(axis=0)
 
 
@@ -462,8 +478,9 @@ def lml_kernel_grad(
     ls, sf2 = _check_hyper(lengthscales, signal_variance, d)
     Z = np.ascontiguousarray(X / ls)
     kind = kernel_code(kernel)
+    ZT = np.ascontiguousarray(Z.T)
     acc = _dispatch(
-        0.5 * n * n * max(d, 1), _n_pairs(n), _lsgrad_jit_par, _lsgrad_jit, Z, alpha, K_inv, sf2, kind
+        0.5 * n * n * max(d, 1), _n_pairs(n), _lsgrad_jit_par, _lsgrad_jit, Z, ZT, alpha, K_inv, sf2, kind
     )
     diag_w = alpha * alpha - np.diagonal(K_inv)
     # Off-diagonal terms appear twice in the full trace; the half cancels that.
