@@ -8,7 +8,7 @@ import pytest
 import hpcore
 from benchmarks.functions import get_function
 from hpcore import Bool, Choice, Float, Int, Space, Study, TrialState
-from hpcore.strategies.bayes import BayesianOptimization, _tame
+from hpcore.strategies.bayes import BayesianOptimization, _tame, _warp
 
 
 def test_bayes_beats_random_on_branin_in_30_trials_for_8_of_10_seeds():
@@ -125,6 +125,19 @@ def test_tame_keeps_order_and_compresses_outliers():
     assert np.allclose(out[:4], y[:4])
 
 
+def test_warp_keeps_order_and_makes_skewed_losses_symmetric():
+    from scipy.stats import skew
+
+    rng = np.random.default_rng(0)
+    for sign in (1.0, -1.0):  # a valley (right-skewed) and needle-like optima (left-skewed)
+        y = sign * rng.lognormal(0.0, 2.0, 50)
+        w = _warp(y)
+        assert np.array_equal(np.argsort(w, kind="stable"), np.argsort(y, kind="stable"))
+        assert abs(skew(w)) < 0.35 * abs(skew(y))
+    for y in (np.ones(6), np.array([1.0, 2.0])):
+        np.testing.assert_array_equal(_warp(y), y)
+
+
 def test_space_growth_mid_study_is_handled():
     space = Space({"x": Float(0, 1)})
     study = Study(space, strategy="bayes", seed=0)
@@ -162,6 +175,18 @@ def test_parallel_workers_with_bayes():
     assert len(r.trials) == 16 and all(t.state is TrialState.COMPLETE for t in r.trials)
     keys = {space.key(t.params) for t in r.trials}
     assert len(keys) == 16 and r.best_value < 0.01
+
+
+
+@pytest.mark.slow
+def test_hartmann6_early_model_led_phase_beats_random_clearly():
+    # 7 Sobol points then 23 model-led ones. With a lengthscale prior whose lower tail was too
+    # light, the GP fitted these heavy-tailed values as noise-like spikes and 2 of these 10 seeds
+    # got below regret 0.45 (random search: about 1 of 10); now 6 or more do.
+    fn = get_function("hartmann6")
+    hits = sum(hpcore.minimize(fn.params_call, fn.space(), strategy="bayes", n_trials=30, seed=seed,
+                               verbose=False).best_value - fn.optimum_value < 0.45 for seed in range(10))
+    assert hits >= 6
 
 
 @pytest.mark.parametrize("acquisition", ["ei", "pi", "ucb"])
