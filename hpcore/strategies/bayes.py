@@ -7,7 +7,8 @@ Notation
     a(u)    acquisition, larger is better: log-EI (default), log-PI, or −LCB
 
 Each suggestion: encode the finished trials (failed ones are left out of the model but
-never proposed again), fit the GP (warm-started from the previous fit), condition it on the
+never proposed again), compress extreme losses (`_tame`) and power-transform them towards
+symmetry (`_warp`, Yeo-Johnson), fit the GP (warm-started from the previous fit), condition it on the
 pending points with their posterior mean (kriging believer) so parallel workers spread out,
 then maximise the acquisition over snapped candidates (integers rounded, one-hot exact,
 inactive dimensions constant) and propose the best point not already tried or pending.
