@@ -49,7 +49,7 @@ try:  # optional: only used to keep BLAS single-threaded on small matrices
 except ImportError:  # pragma: no cover - depends on the environment
     ThreadpoolController = None
 
-__all__ = ["GaussianProcess", "configure_threads"]
+__all__ = ["GaussianProcess", "blas_threads_for", "configure_threads"]
 
 _LOG_2PI = math.log(2.0 * math.pi)
 
@@ -132,6 +132,12 @@ def _blas_threads_for(n: int):
         with _blas_lock:
             for lib, k in saved:
                 lib.set_num_threads(k)
+
+
+#: Public name for callers that run many small BLAS operations around the GP (the acquisition
+#: search: scipy's L-BFGS-B and small triangular solves), which are far slower when BLAS wakes a
+#: second thread for each of them.
+blas_threads_for = _blas_threads_for
 
 
 # Warm-start heuristics: a warm refit whose per-point objective worsens by more

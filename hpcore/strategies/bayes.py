@@ -27,7 +27,7 @@ from scipy.stats import qmc, yeojohnson, yeojohnson_normmax
 from hpcore.gp import acquisition as acqf
 from hpcore.gp.acquisition_optimizer import local_perturbations, maximize_acquisition
 from hpcore.gp.feasibility import FeasibilityModel
-from hpcore.gp.model import GaussianProcess
+from hpcore.gp.model import GaussianProcess, blas_threads_for
 from hpcore.space import Float, Space
 from hpcore.strategies.base import Strategy, SuggestContext, TakenConfigurations
 from hpcore.trial import Suggestion, TrialState
@@ -126,7 +126,10 @@ class BayesianOptimization(Strategy):
         if len(ok) < self._n_initial(space):
             return self._space_filling(ctx, taken, reason=None)
         try:
-            return self._model_based(ctx, ok, taken)
+            # One BLAS thread for the whole suggestion (model fit *and* acquisition search): its
+            # many tiny BLAS calls otherwise wait milliseconds each for a second thread.
+            with blas_threads_for(len(ok)):
+                return self._model_based(ctx, ok, taken)
         except (np.linalg.LinAlgError, ValueError, FloatingPointError, ArithmeticError) as e:
             return self._space_filling(ctx, taken, reason=f"the GP could not be fitted ({type(e).__name__}: {e})")
 
