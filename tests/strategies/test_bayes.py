@@ -205,3 +205,19 @@ def test_invalid_options():
                       ({"beta": -1}, "beta")]:
         with pytest.raises(ValueError, match=match):
             BayesianOptimization(**kw)
+
+
+def test_yeojohnson_lambda_equals_scipys_maximum_likelihood():
+    from scipy.stats import yeojohnson_normmax
+
+    from hpcore.strategies.bayes import _yeojohnson_lambda
+
+    rng = np.random.default_rng(0)
+    samples = [np.zeros(5), np.abs(rng.normal(size=30)), -np.abs(rng.lognormal(size=30)),
+               np.array([0.0, 0.0, 1.0]), rng.standard_t(2, size=300)]
+    for _ in range(50):
+        n = int(rng.integers(5, 300))
+        x = rng.lognormal(0, rng.uniform(0.1, 2), n) * rng.choice([-1, 1]) + rng.normal(0, 1, n)
+        samples.append((x - x.mean()) / x.std())
+    for z in samples:
+        assert _yeojohnson_lambda(z) == pytest.approx(float(yeojohnson_normmax(z)), rel=1e-9, abs=1e-9)
