@@ -175,7 +175,7 @@ def _recommended(record: Any, trials: list[Any]) -> Any:
 
     if not record.space:
         return None
-    return posterior_best_trial(trials, Space.from_dict(record.space), record.direction, seed=record.seed or 0)
+    return posterior_best_trial(trials, Space.from_dict(record.space), record.direction, seed=record.seed)
 
 
 def _show_study(record: Any, trials: list[Any], sort: str, top: int) -> str:

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from hpcore.space import Space
-from hpcore.trial import Trial, best_trial
+from hpcore.trial import Trial, best_trial, comparable_results
 
 __all__ = ["posterior_best_trial"]
 
@@ -37,8 +37,8 @@ def posterior_best_trial(trials: Sequence[Trial], space: Space, direction: str, 
                          max_points: int = 1000, seed: int = 0) -> Trial | None:
     """The trial whose configuration has the best GP posterior mean.
 
-    trials: any trials; only COMPLETE ones with finite values count, and with budgets only
-        those at the largest budget that has a result (as for `best_trial`).
+    trials: any trials; only `comparable_results(trials)` are candidates (finite values, at
+        the largest budget that has one), as for `best_trial`.
     space: the study's space (configurations are encoded with `Space.encode_many`).
     direction: "minimize" or "maximize".
     max_points: an O(n³) fit is bounded by keeping the `max_points` best observed results
@@ -52,11 +52,11 @@ def posterior_best_trial(trials: Sequence[Trial], space: Space, direction: str, 
         raise ValueError(f"direction must be 'minimize' or 'maximize', got {direction!r}")
     if max_points < _MIN_RESULTS:
         raise ValueError(f"max_points must be at least {_MIN_RESULTS}, got {max_points!r}")
-    observed_best = best_trial(trials, direction)
+    candidates = comparable_results(trials)
+    observed_best = best_trial(candidates, direction)
     if observed_best is None:
         return None
-    top_budget = observed_best.budget
-    ok = [t for t in trials if t.ok and t.budget == top_budget and all(n in space for n in t.params)]
+    ok = [t for t in candidates if all(n in space for n in t.params)]
     sign = 1.0 if direction == "minimize" else -1.0
     y = np.array([sign * t.value for t in ok], dtype=float)
     if len(ok) < _MIN_RESULTS or np.ptp(y) == 0.0 or space.dims == 0:

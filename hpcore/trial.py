@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-__all__ = ["INTERRUPTED", "Budget", "Suggestion", "Trial", "TrialState", "best_trial"]
+__all__ = ["INTERRUPTED", "Budget", "Suggestion", "Trial", "TrialState", "best_trial", "comparable_results"]
 
 Budget = int | float
 
@@ -91,13 +91,18 @@ class Suggestion:
     meta: Mapping[str, Any] = field(default_factory=dict)
 
 
-def best_trial(trials: Sequence[Trial], direction: str) -> Trial | None:
-    """The best trial with a finite value; with budgets, the best at the largest budget that
-    has a result (a low-budget value is not comparable with a full-budget one)."""
+def comparable_results(trials: Sequence[Trial]) -> list[Trial]:
+    """The trials with a finite value; with budgets, only those at the largest budget that has
+    a result (a low-budget value is not comparable with a full-budget one)."""
     ok = [t for t in trials if t.ok]
     budgets = [t.budget for t in ok if t.budget is not None]
     if budgets:
         top = max(budgets)
         ok = [t for t in ok if t.budget == top]
+    return ok
+
+
+def best_trial(trials: Sequence[Trial], direction: str) -> Trial | None:
+    """The best of `comparable_results(trials)`."""
     sign = 1.0 if direction == "minimize" else -1.0
-    return min(ok, key=lambda t: sign * t.value, default=None)  # type: ignore[operator]
+    return min(comparable_results(trials), key=lambda t: sign * t.value, default=None)  # type: ignore[operator]

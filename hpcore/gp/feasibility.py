@@ -41,7 +41,8 @@ class FeasibilityModel:
         self.active = False
 
     def fit(self, U: np.ndarray, succeeded: np.ndarray) -> bool:
-        """U: (N, D) in [0, 1]; succeeded: (N,) bool. True if the model is now in use."""
+        """U: (N, D) in [0, 1]; succeeded: (N,) bool. True if the model is now in use. (A space
+        that grew is handled by the GP: a different D makes it fit θ afresh.)"""
         s = np.asarray(succeeded, dtype=bool)
         self.active = bool(s.any() and not s.all())
         if self.active:

@@ -110,8 +110,12 @@ def configure_threads(parallel: bool) -> None:
 
 
 @contextlib.contextmanager
-def _blas_threads_for(n: int):
+def blas_threads_for(n: int):
     """Limit BLAS to one thread while working on an n-point GP, if n is small.
+
+    Public for callers that run many small BLAS operations around the GP (the acquisition
+    search: scipy's L-BFGS-B and small triangular solves), which are far slower when BLAS
+    wakes a second thread for each of them.
 
     The previous thread counts are restored on exit. Nested or concurrent use
     only ever lowers the count temporarily, so it is safe if not optimal.
@@ -132,12 +136,6 @@ def _blas_threads_for(n: int):
         with _blas_lock:
             for lib, k in saved:
                 lib.set_num_threads(k)
-
-
-#: Public name for callers that run many small BLAS operations around the GP (the acquisition
-#: search: scipy's L-BFGS-B and small triangular solves), which are far slower when BLAS wakes a
-#: second thread for each of them.
-blas_threads_for = _blas_threads_for
 
 
 # Warm-start heuristics: a warm refit whose per-point objective worsens by more
@@ -445,7 +443,7 @@ class GaussianProcess:
         """
         self._require_fitted()
         th = self.theta if theta is None else np.asarray(theta, dtype=np.float64)
-        with _blas_threads_for(self._X.shape[0]):
+        with blas_threads_for(self._X.shape[0]):
             return self._lml_and_grad(th, self._X, self._y_std_units, need_grad=False)[0]
 
     def negative_log_posterior(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
@@ -456,7 +454,7 @@ class GaussianProcess:
         the gradient is still reported although the optimiser holds it fixed.
         """
         self._require_fitted()
-        with _blas_threads_for(self._X.shape[0]):
+        with blas_threads_for(self._X.shape[0]):
             return self._objective(np.asarray(theta, dtype=np.float64), self._X, self._y_std_units)
 
     def _objective(self, theta: np.ndarray, X: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
@@ -610,7 +608,7 @@ class GaussianProcess:
             X, y = np.ascontiguousarray(X[ok]), y[ok]
         if X.shape[0] == 0:
             raise ValueError("need at least one observation with finite inputs")
-        with _blas_threads_for(X.shape[0]):
+        with blas_threads_for(X.shape[0]):
             return self._fit(X, y, refit_hyperparameters)
 
     def _refit_due(self, n: int) -> bool:
@@ -729,7 +727,7 @@ class GaussianProcess:
         if not np.all(np.isfinite(X_new)):
             raise ValueError("X_new must be finite")
         p = X_new.shape[0]
-        with _blas_threads_for(self._X.shape[0] + p):
+        with blas_threads_for(self._X.shape[0] + p):
             return self._condition_on(X_new, y_new, p)
 
     def _condition_on(self, X_new: np.ndarray, y_new, p: int) -> GaussianProcess:
@@ -770,7 +768,7 @@ class GaussianProcess:
             raise ValueError(f"Xq must have shape (m, {self._X.shape[1]}); got {Xq.shape}")
         if not np.all(np.isfinite(Xq)):
             warnings.warn("Xq contains NaN or infinite entries", RuntimeWarning, stacklevel=2)
-        with _blas_threads_for(self._X.shape[0]):
+        with blas_threads_for(self._X.shape[0]):
             return self._predict_standardized(Xq, return_grad)
 
     def _predict_standardized(self, Xq: np.ndarray, return_grad: bool):

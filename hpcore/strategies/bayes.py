@@ -85,7 +85,6 @@ class BayesianOptimization(Strategy):
         self._design: dict[tuple[int, int], np.ndarray] = {}
         self._taken = TakenConfigurations()
         self._feasibility: FeasibilityModel | None = None
-        self._feasibility_dims = -1
 
     def settings(self) -> dict[str, Any]:
         defaults = {"n_initial": None, "acquisition": "ei", "kernel": "matern52", "deterministic": False,
@@ -166,7 +165,7 @@ class BayesianOptimization(Strategy):
             gp = gp.condition_on(space.encode_many([t.params for t in pending]))
         best = float(gp.standardize(np.min(y)))
         acq, acq_grad = self._acquisition(gp, best)
-        acq, acq_grad = self._weigh_by_feasibility(ctx, ok, acq, acq_grad)
+        acq, acq_grad = self._weigh_by_feasibility(ctx, U, acq, acq_grad)
 
         rng = ctx.rng(0xACF)
         continuous = _continuous_mask(space)
@@ -185,21 +184,21 @@ class BayesianOptimization(Strategy):
                 return Suggestion(params)
         return self._space_filling(ctx, taken, reason="every good candidate was already tried")
 
-    def _weigh_by_feasibility(self, ctx: SuggestContext, ok: list, acq, acq_grad):
+    def _weigh_by_feasibility(self, ctx: SuggestContext, U_ok: np.ndarray, acq, acq_grad):
         """Add log P(success) to the acquisition once some trials failed (see `gp.feasibility`):
         failed trials stay out of the objective's model but steer suggestions away from where
-        evaluations fail. Interrupted trials are no evidence and do not count."""
+        evaluations fail. Interrupted trials are no evidence and do not count.
+        U_ok: (n, D) the encoded successful trials the objective's GP was fitted to."""
         space = ctx.space
         failed = [t for t in ctx.trials if t.state is TrialState.FAILED and not t.interrupted and t.params
                   and all(n in space for n in t.params)]
         if not failed:
             return acq, acq_grad
-        if self._feasibility is None or self._feasibility_dims != space.dims:
+        if self._feasibility is None:
             self._feasibility = FeasibilityModel(seed=ctx.seed)
-            self._feasibility_dims = space.dims
         model = self._feasibility
-        U = space.encode_many([t.params for t in ok + failed])
-        if not model.fit(U, np.arange(len(U)) < len(ok)):
+        U = np.vstack([U_ok, space.encode_many([t.params for t in failed])])
+        if not model.fit(U, np.arange(len(U)) < len(U_ok)):
             return acq, acq_grad
 
         def value(Uq: np.ndarray):

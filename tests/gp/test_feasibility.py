@@ -40,3 +40,13 @@ def test_a_single_outcome_leaves_the_model_unused(labels):
     assert not model.fit(np.random.default_rng(0).random((10, 3)), labels)
     with pytest.raises(RuntimeError):
         model.log_probability(np.zeros((1, 3)))
+
+
+def test_a_grown_space_is_fitted_afresh():
+    U, ok = _data()
+    model = FeasibilityModel(seed=0)
+    model.fit(U, ok)
+    U3 = np.hstack([U, np.full((len(U), 1), 0.5)])  # a parameter added mid-study
+    assert model.fit(U3, ok)
+    p = np.exp(model.log_probability(np.array([[0.2, 0.5, 0.5], [0.95, 0.5, 0.5]])))
+    assert p[0] > 0.9 and p[1] < 0.1

