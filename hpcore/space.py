@@ -526,6 +526,11 @@ class Space(Mapping):
     def __iter__(self) -> Iterator[str]:
         return iter(self._params)
 
+    def __contains__(self, name: object) -> bool:
+        # Mapping's default goes through __getitem__ and a KeyError; this runs for every
+        # parameter of every trial on each model-based suggestion.
+        return name in self._params
+
     def __len__(self) -> int:
         return len(self._params)
 

@@ -183,3 +183,10 @@ def test_log_bounds_decode_exactly():
     space = Space({"lr": Float(1e-4, 0.5, log=True)})
     assert space.decode(np.array([1.0]))["lr"] == 0.5 and space.decode(np.array([0.0]))["lr"] == 1e-4
     assert [p["lr"] for p in space.decode_many(np.array([[0.0], [1.0]]))] == [1e-4, 0.5]
+
+
+def test_membership_is_by_parameter_name():
+    space = Space({"lr": Float(1e-4, 1.0, log=True), "units": Int(8, 64)})
+    assert "lr" in space and "units" in space
+    assert "momentum" not in space and 3 not in space and None not in space
+    assert {"lr", "units", "x"} - set(n for n in ["lr", "units", "x"] if n in space) == {"x"}

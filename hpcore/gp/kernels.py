@@ -53,6 +53,7 @@ __all__ = [
     "kernel_code",
     "kernel_matrix",
     "lml_kernel_grad",
+    "posterior",
 ]
 
 MATERN52 = 0
@@ -558,3 +559,100 @@ def cross_covariance_grad_contract(
     args = (Zq, Z, inv_ls, sf2, kind, v, B, has_B, Gv, GB)
     _dispatch(work, m, _xgrad_contract_jit_par, _xgrad_contract_jit, *args)
     return Gv, (GB if has_B else None)
+
+
+# --------------------------------------------------------------------------- #
+# Fused posterior for small query batches (the acquisition's local search)
+# --------------------------------------------------------------------------- #
+@njit(cache=True, fastmath=_FASTMATH)
+def _posterior_jit(Zq, Z, inv_ls, sf2, kind, U, alpha, need_grad, mean, var, dmean, dvar):
+    m, d = Zq.shape
+    n = Z.shape[0]
+    for q in range(m):
+        # v = k*: then U⁻ᵀ k* (forward substitution; row i of Uᵀ is column i of U, contiguous in
+        # Fortran order), then U⁻¹ U⁻ᵀ k* = K_y⁻¹ k* (column-oriented back substitution).
+        v = np.empty(n)
+        f = np.empty(n)
+        acc = 0.0
+        for j in range(n):
+            k, fj = _k_and_f_of_r2(_sqdist(Zq, q, Z, j), sf2, kind)
+            v[j] = k
+            f[j] = fj
+            acc += k * alpha[j]
+        mean[q] = acc
+        ss = 0.0
+        for i in range(n):
+            t = v[i]
+            for j in range(i):
+                t -= U[j, i] * v[j]
+            t /= U[i, i]
+            v[i] = t
+            ss += t * t
+        var[q] = sf2 - ss
+        if not need_grad:
+            continue
+        for j in range(n - 1, -1, -1):
+            b = v[j] / U[j, j]
+            v[j] = b
+            for i in range(j):
+                v[i] -= b * U[i, j]
+        for kk in range(d):
+            dmean[q, kk] = 0.0
+            dvar[q, kk] = 0.0
+        for j in range(n):
+            a = alpha[j] * f[j]
+            b = v[j] * f[j]
+            for kk in range(d):
+                t = Zq[q, kk] - Z[j, kk]
+                dmean[q, kk] += a * t
+                dvar[q, kk] += b * t
+        for kk in range(d):
+            dmean[q, kk] *= -inv_ls[kk]
+            dvar[q, kk] *= 2.0 * inv_ls[kk]
+
+
+def posterior(
+    Xq: np.ndarray,
+    X: np.ndarray,
+    lengthscales: np.ndarray,
+    signal_variance: float,
+    U: np.ndarray,
+    alpha: np.ndarray,
+    kernel: str = "matern52",
+    return_grad: bool = False,
+):
+    """Latent GP posterior at a few query points in one compiled pass.
+
+    Xq: (m, d) queries; X: (n, d) training inputs; U: (n, n) upper Cholesky factor of
+    K_y = K + σ²_n I (UᵀU = K_y; its strict lower triangle is ignored); alpha: (n,) K_y⁻¹ ỹ.
+    Returns mean (m,) = k*α and variance (m,) = σ²_f − |U⁻ᵀ k*|² (not floored), and with
+    ``return_grad`` also their input gradients dmean, dvar: (m, d).
+
+    Same numbers as cross-covariance + two triangular solves + gradient contraction (the
+    model's batched path), but without the per-call overhead of five library calls: for
+    the handful of points an L-BFGS-B step evaluates this is several times faster at
+    n ≤ a few hundred. Cost O(m n² + m n d); the triangular solves are not blocked, so
+    large batches belong on the BLAS path.
+    """
+    Xq = _as_matrix("Xq", Xq)
+    X = _as_matrix("X", X)
+    m, n, d = Xq.shape[0], X.shape[0], X.shape[1]
+    if Xq.shape[1] != d:
+        raise ValueError("Xq and X must have the same number of columns")
+    ls, sf2 = _check_hyper(lengthscales, signal_variance, d)
+    U = np.asarray(U, dtype=np.float64)
+    if U.shape != (n, n):
+        raise ValueError(f"U must have shape ({n}, {n}); got {U.shape}")
+    if not U.flags.f_contiguous:
+        U = np.asfortranarray(U)
+    alpha = _as_vector("alpha", alpha, n)
+    inv_ls = 1.0 / ls
+    Zq = np.ascontiguousarray(Xq * inv_ls)
+    Z = np.ascontiguousarray(X * inv_ls)
+    mean, var = np.empty(m), np.empty(m)
+    dmean = np.empty((m, d) if return_grad else (0, 0))
+    dvar = np.empty((m, d) if return_grad else (0, 0))
+    _posterior_jit(Zq, Z, inv_ls, sf2, kernel_code(kernel), U, alpha, bool(return_grad), mean, var, dmean, dvar)
+    if return_grad:
+        return mean, var, dmean, dvar
+    return mean, var

@@ -20,6 +20,7 @@ __all__ = [
     "cross_covariance_grad_contract",
     "kernel_matrix",
     "lml_kernel_grad",
+    "posterior",
 ]
 
 _SQRT5 = np.sqrt(5.0)
@@ -94,3 +95,20 @@ def cross_covariance_grad_contract(
         else np.einsum("ij,ijk->ik", np.asarray(matrix_weights, dtype=float), G)
     )
     return Gv, GB
+
+
+def posterior(Xq, X, lengthscales, signal_variance, U, alpha, kernel="matern52", return_grad=False):
+    """Latent posterior mean (m,), variance (m,) and optionally their input gradients (m, d),
+    from the upper Cholesky factor U of K_y (UᵀU = K_y) and alpha = K_y⁻¹ ỹ, via SciPy solves."""
+    from scipy.linalg import solve_triangular
+
+    U = np.triu(np.asarray(U, dtype=float))
+    Ks = cross_covariance(Xq, X, lengthscales, signal_variance, kernel)  # (m, n)
+    mean = Ks @ alpha
+    V = solve_triangular(U, Ks.T, trans="T", lower=False)  # (n, m)
+    var = signal_variance - np.sum(V * V, axis=0)
+    if not return_grad:
+        return mean, var
+    B = solve_triangular(U, V, lower=False).T  # (m, n) rows: K_y⁻¹ k*
+    G = cross_covariance_grad(Xq, X, lengthscales, signal_variance, kernel)  # (m, n, d)
+    return mean, var, np.einsum("mnd,n->md", G, alpha), -2.0 * np.einsum("mnd,mn->md", G, B)

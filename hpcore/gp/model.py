@@ -68,6 +68,12 @@ _NOISE_GAMMA_RATE = 20.0
 # acquisition functions and log-EI.
 _VAR_FLOOR = 1e-12
 
+# Query batches up to _FUSED_MAX_M points with m·n² up to _FUSED_MAX_WORK go through the fused
+# compiled posterior (kernels.posterior); larger ones through BLAS, whose blocked triangular
+# solves win once the work dwarfs the fixed cost of each library call.
+_FUSED_MAX_M = 64
+_FUSED_MAX_WORK = 10_000_000
+
 # Up to this many training points BLAS runs single-threaded inside GP calls.
 # Small LAPACK calls take microseconds while waking a second BLAS thread costs
 # far more (milliseconds when the other core is busy), and in the default
@@ -247,6 +253,7 @@ class GaussianProcess:
         self._work: dict[int, np.ndarray] = {}
         self._factor_source: np.ndarray | None = None
         self._last_factor: tuple | None = None
+        self._fused_inputs: tuple | None = None  # scaled inputs for _predict_fused, keyed by (X, U)
 
     # ------------------------------------------------------------------ #
     # Fitted quantities
@@ -766,10 +773,38 @@ class GaussianProcess:
         Xq = np.ascontiguousarray(Xq, dtype=np.float64)
         if Xq.ndim != 2 or Xq.shape[1] != self._X.shape[1]:
             raise ValueError(f"Xq must have shape (m, {self._X.shape[1]}); got {Xq.shape}")
-        if not np.all(np.isfinite(Xq)):
+        if not math.isfinite(float(np.sum(Xq))) and not np.all(np.isfinite(Xq)):
             warnings.warn("Xq contains NaN or infinite entries", RuntimeWarning, stacklevel=2)
-        with blas_threads_for(self._X.shape[0]):
+        n, m = self._X.shape[0], Xq.shape[0]
+        if m <= _FUSED_MAX_M and m * n * n <= _FUSED_MAX_WORK:
+            # A few points (an L-BFGS-B step of the acquisition search): one compiled pass
+            # (kernels.posterior, no BLAS) instead of five library calls whose fixed costs
+            # dominate at this size.
+            return self._predict_fused(Xq, return_grad)
+        with blas_threads_for(n):
             return self._predict_standardized(Xq, return_grad)
+
+    def _predict_fused(self, Xq: np.ndarray, return_grad: bool):
+        prepared = self._fused_inputs
+        if prepared is None or prepared[0] is not self._X or prepared[1] is not self._U:
+            ls = self.lengthscales
+            inv_ls = 1.0 / ls
+            U = self._U if self._U.flags.f_contiguous else np.asfortranarray(self._U)
+            prepared = (self._X, self._U, U, np.ascontiguousarray(self._X * inv_ls), inv_ls,
+                        self.signal_variance, _k.kernel_code(self.kernel))
+            self._fused_inputs = prepared
+        _, _, U, Z, inv_ls, sf2, kind = prepared
+        m, d = Xq.shape
+        mean, var = np.empty(m), np.empty(m)
+        dmean = np.empty((m, d) if return_grad else (0, 0))
+        dvar = np.empty((m, d) if return_grad else (0, 0))
+        _k._posterior_jit(Xq * inv_ls, Z, inv_ls, sf2, kind, U, self._alpha, return_grad, mean, var, dmean, dvar)
+        floored = var < _VAR_FLOOR
+        var = np.maximum(var, _VAR_FLOOR)
+        if not return_grad:
+            return mean, var
+        dvar[floored] = 0.0
+        return mean, var, dmean, dvar
 
     def _predict_standardized(self, Xq: np.ndarray, return_grad: bool):
         ls, sf2 = self.lengthscales, self.signal_variance

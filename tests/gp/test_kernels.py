@@ -229,3 +229,58 @@ def test_parallel_dispatch_guards(monkeypatch):
     with jk._parallel_lock:
         jk._dispatch(1e9, 100, par, ser, 1)
     assert calls == ["par", "ser", "ser"]
+
+
+def _factor(X, ls, sf2, kernel, noise=1e-3):
+    """Upper Cholesky factor (Fortran order, garbage below the diagonal as LAPACK may leave it)."""
+    from scipy.linalg.lapack import dpotrf
+
+    K = rk.kernel_matrix(X, ls, sf2, kernel) + noise * np.eye(X.shape[0])
+    U, info = dpotrf(np.asfortranarray(K), lower=0, clean=0)
+    assert info == 0
+    return U
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+@pytest.mark.parametrize("m", [1, 5, 17])
+def test_fused_posterior_matches_reference(kernel, m):
+    rng, X, Xq, ls, sf2 = _data(11, n=40, m=m)
+    U = _factor(X, ls, sf2, kernel)
+    alpha = rng.standard_normal(X.shape[0])
+    out = jk.posterior(Xq, X, ls, sf2, U, alpha, kernel, return_grad=True)
+    ref = rk.posterior(Xq, X, ls, sf2, U, alpha, kernel, return_grad=True)
+    for got, want in zip(out, ref):
+        np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12)
+    mean, var = jk.posterior(Xq, X, ls, sf2, U, alpha, kernel)
+    np.testing.assert_array_equal(mean, out[0])
+    np.testing.assert_array_equal(var, out[1])
+    # a C-ordered factor (the strict lower triangle ignored) gives the same numbers
+    np.testing.assert_allclose(jk.posterior(Xq, X, ls, sf2, np.ascontiguousarray(np.triu(U)), alpha, kernel)[1],
+                               var, rtol=1e-12)
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_fused_posterior_gradients_vs_finite_differences(kernel):
+    rng, X, Xq, ls, sf2 = _data(12, n=30, m=3)
+    U = _factor(X, ls, sf2, kernel)
+    alpha = rng.standard_normal(X.shape[0])
+    _, _, dmean, dvar = jk.posterior(Xq, X, ls, sf2, U, alpha, kernel, return_grad=True)
+    h = 1e-6
+    for k in range(X.shape[1]):
+        E = np.zeros_like(Xq)
+        E[:, k] = h
+        mp, vp = jk.posterior(Xq + E, X, ls, sf2, U, alpha, kernel)
+        mm, vm = jk.posterior(Xq - E, X, ls, sf2, U, alpha, kernel)
+        np.testing.assert_allclose(dmean[:, k], (mp - mm) / (2 * h), rtol=1e-5, atol=1e-7)
+        np.testing.assert_allclose(dvar[:, k], (vp - vm) / (2 * h), rtol=1e-5, atol=1e-7)
+
+
+def test_fused_posterior_validation():
+    rng, X, Xq, ls, sf2 = _data(13, n=10, m=2)
+    U = _factor(X, ls, sf2, "matern52")
+    with pytest.raises(ValueError, match="U must have shape"):
+        jk.posterior(Xq, X, ls, sf2, U[:5, :5], np.ones(10))
+    with pytest.raises(ValueError, match="same number of columns"):
+        jk.posterior(Xq[:, :2], X, ls, sf2, U, np.ones(10))
+    with pytest.raises(ValueError, match="alpha"):
+        jk.posterior(Xq, X, ls, sf2, U, np.ones(9))

@@ -336,3 +336,31 @@ def test_hartmann6_held_out_ranking_from_20_points():
         gp = GaussianProcess(seed=0, noise_floor=1e-6).fit(X, np.array([fn(x) for x in X]))
         rho.append(spearmanr(gp.predict(T)[0], yt)[0])
     assert np.mean(rho) > 0.38
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_small_batches_take_fused_path_with_the_same_numbers(kernel, monkeypatch):
+    """A few query points go through the compiled fused posterior, a large batch through BLAS;
+    both must agree, also after the factor was extended (the cached scaled inputs follow)."""
+    from hpcore.gp import model as gp_model
+
+    rng, X, y = _data(21, n=40)
+    gp = GaussianProcess(kernel=kernel, seed=0).fit(X, y)
+    Xq = rng.random((5, 2))
+    assert gp._fused_inputs is None
+    fused = gp.predict_standardized(Xq, return_grad=True)
+    assert gp._fused_inputs is not None  # the fused path ran
+    monkeypatch.setattr(gp_model, "_FUSED_MAX_M", 0)
+    blas = gp.predict_standardized(Xq, return_grad=True)
+    for a, b in zip(fused, blas):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-13)
+    monkeypatch.undo()
+    gp2 = gp.condition_on(rng.random((3, 2)))  # kriging believer: new X and factor
+    gp.fit(np.vstack([X, rng.random((2, 2))]), np.concatenate([y, [0.1, 0.2]]), refit_hyperparameters=False)
+    for model in (gp2, gp):
+        fused = model.predict_standardized(Xq, return_grad=True)
+        monkeypatch.setattr(gp_model, "_FUSED_MAX_M", 0)
+        blas = model.predict_standardized(Xq, return_grad=True)
+        monkeypatch.undo()
+        for a, b in zip(fused, blas):
+            np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-13)
