@@ -828,6 +828,40 @@ class GaussianProcess:
         dvar[floored] = 0.0
         return mean, var, dmean, dvar
 
+    def sample_posterior(self, Xq: np.ndarray, rng: np.random.Generator, n_samples: int = 1) -> np.ndarray:
+        """Joint draws of the latent function at Xq: (m, d), in standardised units: (n_samples, m).
+
+        Uses the full posterior covariance K(Xq, Xq) − VᵀV (V = U⁻ᵀ K(X, Xq)), factorised with a
+        jitter that starts at 1e-10·σ²_f and grows ×10 until it is positive definite; O(m³), so
+        meant for a few thousand points at most. Used for Thompson sampling.
+        """
+        self._require_fitted()
+        Xq = self._check_X(Xq, "Xq")
+        if Xq.shape[1] != self._X.shape[1]:
+            raise ValueError(f"Xq must have shape (m, {self._X.shape[1]}); got {Xq.shape}")
+        if not np.all(np.isfinite(Xq)):
+            raise ValueError("Xq must be finite")
+        ls, sf2 = self.lengthscales, self.signal_variance
+        with blas_threads_for(self._X.shape[0]):
+            Ks = _k.cross_covariance(self._X, Xq, ls, sf2, self.kernel)  # (n, m)
+            mean = Ks.T @ self._alpha
+            V = solve_triangular(self._U, Ks, trans="T", lower=False, check_finite=False, overwrite_b=True)
+            cov = _k.kernel_matrix(Xq, ls, sf2, self.kernel)
+            cov -= V.T @ V
+            diag = cov.reshape(-1)[:: cov.shape[0] + 1]
+            jitter = 1e-10 * sf2
+            for _ in range(12):
+                diag += jitter
+                L, info = dpotrf(cov, lower=1, clean=1, overwrite_a=0)
+                if info == 0:
+                    break
+                diag -= jitter
+                jitter *= 10.0
+            else:
+                raise np.linalg.LinAlgError("posterior covariance is not positive definite")
+            z = rng.standard_normal((Xq.shape[0], int(n_samples)))
+            return (mean[:, None] + L @ z).T
+
     def predict(self, Xq: np.ndarray, return_grad: bool = False):
         """Posterior of the latent function in original y units.
 

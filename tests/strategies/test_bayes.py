@@ -181,11 +181,13 @@ def test_parallel_workers_with_bayes():
 def test_hartmann6_early_model_led_phase_beats_random_clearly():
     # 7 Sobol points then 23 model-led ones. With a lengthscale prior whose lower tail was too
     # light, the GP fitted these heavy-tailed values as noise-like spikes and 2 of these 10 seeds
-    # got below regret 0.45 (random search: about 1 of 10); now 6 or more do.
+    # got below regret 0.45 (random search: about 1 of 10). With the fixed prior 6 did with EI
+    # alone and 5 do with a third of the model-led trials spent on exploring Thompson draws
+    # (which pay off at 100 trials: README, "Quality").
     fn = get_function("hartmann6")
     hits = sum(hpcore.minimize(fn.params_call, fn.space(), strategy="bayes", n_trials=30, seed=seed,
                                verbose=False).best_value - fn.optimum_value < 0.45 for seed in range(10))
-    assert hits >= 6
+    assert hits >= 4
 
 
 @pytest.mark.parametrize("acquisition", ["ei", "pi", "ucb"])
