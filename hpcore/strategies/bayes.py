@@ -11,7 +11,10 @@ never proposed again), compress extreme losses (`_tame`) and power-transform the
 symmetry (`_warp`, Yeo-Johnson), fit the GP (warm-started from the previous fit), condition it on the
 pending points with their posterior mean (kriging believer) so parallel workers spread out,
 then maximise the acquisition over snapped candidates (integers rounded, one-hot exact,
-inactive dimensions constant) and propose the best point not already tried or pending.
+inactive dimensions constant) and propose the best point not already tried or pending, nor
+within 1e-3 lengthscales of such a point. While fewer than `thompson_until` results exist, every
+`thompson_every`-th trial instead takes the minimiser of a joint posterior draw (Thompson
+sampling), which keeps exploring while EI would commit to the first good basin.
 Before `n_initial` results exist the suggestions come from a scrambled Sobol design.
 """
 
@@ -210,7 +213,8 @@ class BayesianOptimization(Strategy):
                 continue
             if not _near_duplicate(space.encode(params), visited, inv_ls):
                 return Suggestion(params)
-            fallback = fallback or params
+            if fallback is None:
+                fallback = params
         if fallback is not None:  # every good candidate is next to a visited point: take the best
             return Suggestion(fallback)
         return self._space_filling(ctx, taken, reason="every good candidate was already tried")
