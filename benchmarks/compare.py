@@ -11,7 +11,10 @@ given to each library's own seed argument) and the same budget of `--trials` eva
 
 Methods
     hpcore strategies (`--strategies`): any name `hpcore.strategies.base.STRATEGIES()` knows;
-        names not installed yet are skipped with a note.
+        names not installed yet are skipped with a note. Constructor options follow the name,
+        joined by "+": `bayes+thompson_every=0+n_candidates=2048` runs
+        `BayesianOptimization(thompson_every=0, n_candidates=2048)` (values are Python literals;
+        not for grid and hyperband, which the benchmark configures itself).
       grid       `GridSearch(grid_points=k)`, k = max(2, round(trials ** (1/d))), so the grid has
                  about `trials` points; when it has more, it is visited in a seeded random order
                  (`shuffle=True`), when fewer, the best value is carried to the end of the budget.
@@ -40,6 +43,7 @@ function) and `regret_time.png` (median regret vs median cumulative wall time).
 from __future__ import annotations
 
 import argparse
+import ast
 import contextlib
 import importlib.util
 import io
@@ -148,12 +152,27 @@ def _grid_strategy(fn: TestFunction, trials: int) -> tuple[Any, str]:
     return GridSearch(grid_points=k), note
 
 
+def strategy_spec(spec: str) -> tuple[str, dict[str, Any]]:
+    """("bayes", {"thompson_every": 0}) from "bayes+thompson_every=0"; ValueError if malformed."""
+    name, *parts = spec.split("+")
+    options: dict[str, Any] = {}
+    for part in parts:
+        key, sep, text = part.partition("=")
+        if not sep or not key.isidentifier():
+            raise ValueError(f"strategy option {part!r} in {spec!r} is not key=value")
+        try:
+            options[key] = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            raise ValueError(f"strategy option {part!r} in {spec!r}: {text!r} is not a Python literal") from None
+    return name.strip(), options
+
+
 def _run_hpcore(task: Task, fn: TestFunction) -> tuple[_Clock, str]:
     from hpcore.strategies.base import make_strategy
     from hpcore.study import Study, StudyExhausted
 
-    name = task.method.split(":", 1)[1]
-    strategy, note = _grid_strategy(fn, task.trials) if name == "grid" else (make_strategy(name), "")
+    name, options = strategy_spec(task.method.split(":", 1)[1])
+    strategy, note = _grid_strategy(fn, task.trials) if name == "grid" else (make_strategy(name, **options), "")
     study = Study(fn.space(), strategy=strategy, seed=task.seed)
     clock = _Clock(task.trials)
     for _ in range(task.trials):
@@ -491,18 +510,26 @@ def _available(module: str) -> bool:
 
 def _plan(args: argparse.Namespace) -> tuple[list[str], list[str], list[str]]:
     """(methods to run, function names, notes about skipped methods); raises ValueError for unknown names."""
-    from hpcore.strategies.base import STRATEGIES
+    from hpcore.strategies.base import STRATEGIES, make_strategy
 
     known = set(STRATEGIES())
     expected = {"random", "grid", "bayes", "hyperband"}
     methods, notes = [], []
     for s in _split(args.strategies):
-        if s in known:
+        name, options = strategy_spec(s)
+        if name in known:
+            if options:
+                if name in ("grid", "hyperband"):
+                    raise ValueError(f"{s!r}: the benchmark configures {name} itself; options are not taken")
+                try:  # a bad option fails here, not in every worker
+                    make_strategy(name, **options)
+                except TypeError as e:
+                    raise ValueError(f"{s!r}: {e}") from None
             methods.append(f"hpcore:{s}")
-        elif s in expected:
-            notes.append(f"hpcore {s}: strategy not installed yet, skipped")
+        elif name in expected:
+            notes.append(f"hpcore {name}: strategy not installed yet, skipped")
         else:
-            raise ValueError(f"unknown strategy {s!r}; known: {', '.join(sorted(known))}")
+            raise ValueError(f"unknown strategy {name!r}; known: {', '.join(sorted(known))}")
     for w in _split(args.with_ or ""):
         if w not in EXTERNAL:
             raise ValueError(f"unknown --with {w!r}; known: {', '.join(EXTERNAL)}")
@@ -541,7 +568,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def _tasks(methods: Sequence[str], functions: Sequence[str], seeds: int, trials: int) -> list[Task]:
     def cost(t: Task) -> float:  # start the slow runs first, so the pool does not end on one of them
-        slow = {"optuna-gp": 4.0, "keras-tuner": 6.0, "skopt": 2.0, "hpcore:bayes": 1.5}.get(t.method, 0.1)
+        method = "hpcore:bayes" if t.method.startswith("hpcore:bayes") else t.method
+        slow = {"optuna-gp": 4.0, "keras-tuner": 6.0, "skopt": 2.0, "hpcore:bayes": 1.5}.get(method, 0.1)
         return slow * get_function(t.function).dims
 
     tasks = [Task(m, f, s, trials) for m in methods for f in functions for s in range(seeds)]

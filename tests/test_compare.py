@@ -140,6 +140,21 @@ def test_unknown_and_missing_methods(tmp_path, capsys, monkeypatch):
     assert "skipped" in (tmp_path / "summary.md").read_text()
 
 
+def test_strategy_options_reach_the_constructor(tmp_path, capsys):
+    assert compare.strategy_spec("bayes+thompson_every=0+n_candidates=2048") == (
+        "bayes", {"thompson_every": 0, "n_candidates": 2048})
+    assert compare.strategy_spec("random") == ("random", {})
+    rec = compare.run_task(compare.Task("hpcore:bayes+n_initial=8", "branin", 0, 10))
+    assert rec["label"] == "hpcore bayes+n_initial=8" and not rec["error"]
+    _check_record(rec, 10)
+    # the option reaches BayesianOptimization's constructor, which rejects this value
+    assert "n_initial" in compare.run_task(compare.Task("hpcore:bayes+n_initial=0", "branin", 0, 3))["error"]
+    for bad, message in [("bayes+thompson_every", "is not key=value"), ("bayes+n_initial=abc", "Python literal"),
+                         ("bayes+no_such_option=1", "no_such_option"), ("grid+grid_points=3", "configures grid")]:
+        assert compare.main(["--strategies", bad, "--functions", "branin", "--out", str(tmp_path)]) == 2
+        assert message in capsys.readouterr().err, bad
+
+
 def test_micro_benchmarks_smoke():
     """Every micro-benchmark once, at tiny size, without timing (they are not in the default run)."""
     pytest.importorskip("pytest_benchmark")

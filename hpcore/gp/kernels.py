@@ -636,7 +636,7 @@ def posterior(
     """
     Xq = _as_matrix("Xq", Xq)
     X = _as_matrix("X", X)
-    m, n, d = Xq.shape[0], X.shape[0], X.shape[1]
+    n, d = X.shape
     if Xq.shape[1] != d:
         raise ValueError("Xq and X must have the same number of columns")
     ls, sf2 = _check_hyper(lengthscales, signal_variance, d)
@@ -647,12 +647,18 @@ def posterior(
         U = np.asfortranarray(U)
     alpha = _as_vector("alpha", alpha, n)
     inv_ls = 1.0 / ls
-    Zq = np.ascontiguousarray(Xq * inv_ls)
     Z = np.ascontiguousarray(X * inv_ls)
+    return posterior_scaled(Xq, Z, inv_ls, sf2, kernel_code(kernel), U, alpha, return_grad)
+
+
+def posterior_scaled(Xq: np.ndarray, Z: np.ndarray, inv_ls: np.ndarray, sf2: float, kind: int, U: np.ndarray,
+                     alpha: np.ndarray, return_grad: bool):
+    """:func:`posterior` without argument checks, for a caller that keeps Z = X / ℓ: (n, d)
+    C-contiguous, inv_ls = 1/ℓ, the kernel code, U Fortran-ordered and alpha contiguous (the
+    GP model, once per fit, instead of once per L-BFGS-B step)."""
+    m, d = Xq.shape
     mean, var = np.empty(m), np.empty(m)
     dmean = np.empty((m, d) if return_grad else (0, 0))
     dvar = np.empty((m, d) if return_grad else (0, 0))
-    _posterior_jit(Zq, Z, inv_ls, sf2, kernel_code(kernel), U, alpha, bool(return_grad), mean, var, dmean, dvar)
-    if return_grad:
-        return mean, var, dmean, dvar
-    return mean, var
+    _posterior_jit(Xq * inv_ls, Z, inv_ls, sf2, kind, U, alpha, bool(return_grad), mean, var, dmean, dvar)
+    return (mean, var, dmean, dvar) if return_grad else (mean, var)

@@ -785,26 +785,21 @@ class GaussianProcess:
             return self._predict_standardized(Xq, return_grad)
 
     def _predict_fused(self, Xq: np.ndarray, return_grad: bool):
+        # X / ℓ is computed once per (X, U) pair, i.e. per fit or factor update, not per call.
         prepared = self._fused_inputs
         if prepared is None or prepared[0] is not self._X or prepared[1] is not self._U:
-            ls = self.lengthscales
-            inv_ls = 1.0 / ls
-            U = self._U if self._U.flags.f_contiguous else np.asfortranarray(self._U)
-            prepared = (self._X, self._U, U, np.ascontiguousarray(self._X * inv_ls), inv_ls,
-                        self.signal_variance, _k.kernel_code(self.kernel))
+            inv_ls = 1.0 / self.lengthscales
+            prepared = (self._X, self._U, np.ascontiguousarray(self._X * inv_ls), inv_ls)
             self._fused_inputs = prepared
-        _, _, U, Z, inv_ls, sf2, kind = prepared
-        m, d = Xq.shape
-        mean, var = np.empty(m), np.empty(m)
-        dmean = np.empty((m, d) if return_grad else (0, 0))
-        dvar = np.empty((m, d) if return_grad else (0, 0))
-        _k._posterior_jit(Xq * inv_ls, Z, inv_ls, sf2, kind, U, self._alpha, return_grad, mean, var, dmean, dvar)
-        floored = var < _VAR_FLOOR
-        var = np.maximum(var, _VAR_FLOOR)
+        _, U, Z, inv_ls = prepared
+        out = _k.posterior_scaled(Xq, Z, inv_ls, self.signal_variance, _k.kernel_code(self.kernel), U,
+                                  self._alpha, return_grad)
+        floored = out[1] < _VAR_FLOOR
+        var = np.maximum(out[1], _VAR_FLOOR)
         if not return_grad:
-            return mean, var
-        dvar[floored] = 0.0
-        return mean, var, dmean, dvar
+            return out[0], var
+        out[3][floored] = 0.0
+        return out[0], var, out[2], out[3]
 
     def _predict_standardized(self, Xq: np.ndarray, return_grad: bool):
         ls, sf2 = self.lengthscales, self.signal_variance

@@ -205,18 +205,11 @@ class BayesianOptimization(Strategy):
         candidates = space.snap(np.vstack([sweep, local, wide, centres]))
         cand_U, _ = maximize_acquisition(acq, acq_grad, candidates, continuous, space.snap, n_local=self.n_local,
                                          seeds=centres[:1], rng=rng, method=self.local_optimizer)
-        fallback = None
-        inv_ls = 1.0 / gp.lengthscales
-        for u in cand_U[:256]:
-            params = space.decode(u)
-            if space.key(params) in taken:
-                continue
-            if not _near_duplicate(space.encode(params), visited, inv_ls):
-                return Suggestion(params)
-            if fallback is None:
-                fallback = params
-        if fallback is not None:  # every good candidate is next to a visited point: take the best
-            return Suggestion(fallback)
+        params, near = _first_new(space, cand_U[:256], taken, visited, 1.0 / gp.lengthscales)
+        if params is None:
+            params = near  # every good candidate is next to a visited point: take the best
+        if params is not None:
+            return Suggestion(params)
         return self._space_filling(ctx, taken, reason="every good candidate was already tried")
 
     def _thompson_due(self, ctx: SuggestContext, n_ok: int) -> bool:
@@ -239,12 +232,8 @@ class BayesianOptimization(Strategy):
             draw = gp.sample_posterior(candidates, rng)[0]
         except (np.linalg.LinAlgError, ValueError, FloatingPointError):
             return None
-        inv_ls = 1.0 / gp.lengthscales
-        for i in np.argsort(draw)[:256]:
-            params = space.decode(candidates[i])
-            if space.key(params) not in taken and not _near_duplicate(space.encode(params), visited, inv_ls):
-                return Suggestion(params, meta={"thompson": True})
-        return None
+        params, _ = _first_new(space, candidates[np.argsort(draw)[:256]], taken, visited, 1.0 / gp.lengthscales)
+        return None if params is None else Suggestion(params, meta={"thompson": True})
 
     def _weigh_by_feasibility(self, ctx: SuggestContext, U_ok: np.ndarray, acq, acq_grad):
         """Add log P(success) to the acquisition once some trials failed (see `gp.feasibility`):
@@ -318,6 +307,23 @@ def _near_duplicate(u: np.ndarray, visited: np.ndarray, inv_ls: np.ndarray) -> b
         return False
     d2 = np.sum(((visited - u) * inv_ls) ** 2, axis=1)
     return bool(np.min(d2) < _NEAR_DUPLICATE**2)
+
+
+def _first_new(space: Space, ranked: np.ndarray, taken: set, visited: np.ndarray,
+               inv_ls: np.ndarray) -> tuple[dict | None, dict | None]:
+    """Walk snapped candidates ranked: (r, D), best first. Returns the first configuration that
+    is neither taken nor a near-duplicate of a visited (n, D) point, and the first that is only
+    a near-duplicate (the fallback), each None if there is none."""
+    near = None
+    for u in ranked:
+        params = space.decode(u)
+        if space.key(params) in taken:
+            continue
+        if not _near_duplicate(u, visited, inv_ls):
+            return params, near
+        if near is None:
+            near = params
+    return None, near
 
 
 def _continuous_mask(space: Space) -> np.ndarray:
