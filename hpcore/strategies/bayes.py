@@ -12,7 +12,7 @@ symmetry (`_warp`, Yeo-Johnson), fit the GP (warm-started from the previous fit)
 pending points with their posterior mean (kriging believer) so parallel workers spread out,
 then maximise the acquisition over snapped candidates (integers rounded, one-hot exact,
 inactive dimensions constant) and propose the best point not already tried or pending, nor
-within 1e-3 lengthscales of such a point. While fewer than `thompson_until` results exist, every
+so close to such a point that the model would learn nothing there (`_duplicate_radius`). While fewer than `thompson_until` results exist, every
 `thompson_every`-th trial instead takes the minimiser of a joint posterior draw (Thompson
 sampling), which keeps exploring while EI would commit to the first good basin.
 Before `n_initial` results exist the suggestions come from a scrambled Sobol design.
@@ -171,10 +171,12 @@ class BayesianOptimization(Strategy):
         y = np.array([ctx.loss(t) for t in ok], dtype=float)
         y = _warp(_tame(y))
         if self._gp is None or self._gp_dims != D:
-            # Noise is fitted above a floor low enough to resolve an exact objective to ~1e-5
-            # relative precision; a noisy objective lifts the fitted noise well above it.
+            # Noise is fitted above a floor low enough (sd 1e-5 of the standardised losses) that
+            # an exact objective is resolved close to its optimum; a noisy objective lifts the
+            # fitted noise well above it. A floor of 1e-6 held converged Hartmann-6 runs at
+            # log10 regret -4.3 and Branin at -5.3 (docs/bo_precision.md).
             self._gp = GaussianProcess(kernel=self.kernel, deterministic=self.deterministic, seed=ctx.seed,
-                                       noise_floor=1e-6)
+                                       noise_floor=_NOISE_FLOOR)
             self._gp_dims = D
         gp = self._gp.fit(U, y)
         pending = [t for t in ctx.trials if t.state in (TrialState.RUNNING, TrialState.WAITING) and t.params
@@ -205,7 +207,8 @@ class BayesianOptimization(Strategy):
         candidates = space.snap(np.vstack([sweep, local, wide, centres]))
         cand_U, _ = maximize_acquisition(acq, acq_grad, candidates, continuous, space.snap, n_local=self.n_local,
                                          seeds=centres[:1], rng=rng, method=self.local_optimizer)
-        params, near = _first_new(space, cand_U[:256], taken, visited, 1.0 / gp.lengthscales)
+        params, near = _first_new(space, cand_U[:256], taken, visited, 1.0 / gp.lengthscales,
+                                  _duplicate_radius(gp))
         if params is None:
             params = near  # every good candidate is next to a visited point: take the best
         if params is not None:
@@ -232,7 +235,8 @@ class BayesianOptimization(Strategy):
             draw = gp.sample_posterior(candidates, rng)[0]
         except (np.linalg.LinAlgError, ValueError, FloatingPointError):
             return None
-        params, _ = _first_new(space, candidates[np.argsort(draw)[:256]], taken, visited, 1.0 / gp.lengthscales)
+        params, _ = _first_new(space, candidates[np.argsort(draw)[:256]], taken, visited, 1.0 / gp.lengthscales,
+                              _duplicate_radius(gp))
         return None if params is None else Suggestion(params, meta={"thompson": True})
 
     def _weigh_by_feasibility(self, ctx: SuggestContext, U_ok: np.ndarray, acq, acq_grad):
@@ -293,33 +297,52 @@ class BayesianOptimization(Strategy):
         return (lambda Uq: value(Uq)), (lambda Uq: value(Uq, grad=True))
 
 
-# Candidates closer than this many lengthscales (scaled Euclidean distance) to an evaluated or
-# pending point count as duplicates: the kernel correlates them with it above 1 − 1e-6, so an
-# evaluation there teaches the model nothing. Without this check an overconfident model can
-# spend most of a budget next to one point (Branin, seed 1: 73 of 100 evaluations within
-# 1e-5 of a boundary point at regret 1.5, see tests/strategies/test_bayes_near_duplicates.py).
-_NEAR_DUPLICATE = 1e-3
+# The GP's noise floor σ²_n (standardised units): see `_model_based`.
+_NOISE_FLOOR = 1e-10
+
+# Candidates closer than r lengthscales (scaled Euclidean distance) to an evaluated or pending
+# point count as duplicates, because an evaluation there teaches the model nothing: with the
+# Matérn-5/2 kernel the prior variance left at distance r from an observed point is about
+# (5/3)·σ²_f·r², below the noise σ²_n once r < σ_n/σ_f (`_duplicate_radius`). Without the check
+# an overconfident model can spend most of a budget next to one point (Branin, seed 1: 73 of
+# 100 evaluations within 1e-5 of a boundary point at regret 1.5, see
+# tests/strategies/test_bayes_near_duplicates.py). The radius is kept within [1e-6, 1e-3]: a
+# noisy objective may still be re-measured near a point once the model moves on (a fixed 1e-3
+# did that before and cost converged runs their last digits: docs/bo_precision.md).
+_DUPLICATE_RADIUS_MIN = 1e-6
+_DUPLICATE_RADIUS_MAX = 1e-3
 
 
-def _near_duplicate(u: np.ndarray, visited: np.ndarray, inv_ls: np.ndarray) -> bool:
-    """Whether u: (D,) lies within _NEAR_DUPLICATE lengthscales of a row of visited: (n, D)."""
+def _duplicate_radius(gp: GaussianProcess) -> float:
+    """Near-duplicate radius in lengthscales: σ_n / σ_f of the fitted model, clipped to
+    [_DUPLICATE_RADIUS_MIN, _DUPLICATE_RADIUS_MAX]."""
+    ratio = math.sqrt(gp.noise_variance / gp.signal_variance)
+    if not math.isfinite(ratio):
+        return _DUPLICATE_RADIUS_MAX
+    return min(_DUPLICATE_RADIUS_MAX, max(_DUPLICATE_RADIUS_MIN, ratio))
+
+
+def _near_duplicate(u: np.ndarray, visited: np.ndarray, inv_ls: np.ndarray, radius: float) -> bool:
+    """Whether u: (D,) lies within `radius` lengthscales (inv_ls: (D,) inverse lengthscales) of
+    a row of visited: (n, D)."""
     if len(visited) == 0:
         return False
     d2 = np.sum(((visited - u) * inv_ls) ** 2, axis=1)
-    return bool(np.min(d2) < _NEAR_DUPLICATE**2)
+    return bool(np.min(d2) < radius**2)
 
 
 def _first_new(space: Space, ranked: np.ndarray, taken: set, visited: np.ndarray,
-               inv_ls: np.ndarray) -> tuple[dict | None, dict | None]:
+               inv_ls: np.ndarray, radius: float) -> tuple[dict | None, dict | None]:
     """Walk snapped candidates ranked: (r, D), best first. Returns the first configuration that
-    is neither taken nor a near-duplicate of a visited (n, D) point, and the first that is only
-    a near-duplicate (the fallback), each None if there is none."""
+    is neither taken nor a near-duplicate (within `radius` lengthscales) of a visited (n, D)
+    point, and the first that is only a near-duplicate (the fallback), each None if there is
+    none."""
     near = None
     for u in ranked:
         params = space.decode(u)
         if space.key(params) in taken:
             continue
-        if not _near_duplicate(u, visited, inv_ls):
+        if not _near_duplicate(u, visited, inv_ls, radius):
             return params, near
         if near is None:
             near = params
