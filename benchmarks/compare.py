@@ -28,6 +28,10 @@ Methods
       skopt        scikit-optimize Optimizer(base_estimator="GP", acq_func="EI", random_state=seed)
       keras-tuner  KerasTuner BayesianOptimizationOracle(seed), driven trial by trial (slow)
 
+Noisy objectives (`--noise s`): every method observes value + s · scale · ε, with scale the
+function's sd over 256 uniform points and ε a standard normal drawn per evaluation from the
+run's seed (the same sequence for every method); regret stays that of the noiseless values.
+
 Reported, per function and method, over seeds: mean and median simple regret (best value found
 minus the known optimum) after the whole budget, mean log10 regret (floored at 1e-12), mean rank
 (1 = best final regret among the methods on that function and seed; ties share the mean rank)
@@ -63,7 +67,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.functions import MultiFidelityFunction, TestFunction, get_function
+from benchmarks.functions import MultiFidelityFunction, ObservationNoise, TestFunction, get_function
 
 __all__ = ["EXTERNAL", "RunRecord", "Task", "main", "rank_table", "run_task", "summarize"]
 
@@ -87,6 +91,7 @@ class Task:
     function: str
     seed: int
     trials: int
+    noise: float = 0.0  # observation noise, relative to the function's spread (`ObservationNoise`)
 
 
 @dataclass
@@ -167,7 +172,7 @@ def strategy_spec(spec: str) -> tuple[str, dict[str, Any]]:
     return name.strip(), options
 
 
-def _run_hpcore(task: Task, fn: TestFunction) -> tuple[_Clock, str]:
+def _run_hpcore(task: Task, fn: TestFunction, noise: ObservationNoise) -> tuple[_Clock, str]:
     from hpcore.strategies.base import make_strategy
     from hpcore.study import Study, StudyExhausted
 
@@ -185,7 +190,7 @@ def _run_hpcore(task: Task, fn: TestFunction) -> tuple[_Clock, str]:
         t1 = time.perf_counter()
         value = fn.params_call(trial.params)
         t2 = time.perf_counter()
-        study.tell(trial, value)
+        study.tell(trial, noise.observe(value))
         clock.overhead.append((t1 - t0) + (time.perf_counter() - t2))
         clock.n += 1
         clock.record(value)
@@ -193,7 +198,7 @@ def _run_hpcore(task: Task, fn: TestFunction) -> tuple[_Clock, str]:
     return clock, note
 
 
-def _run_hyperband(task: Task, fn: TestFunction) -> tuple[_Clock, str]:
+def _run_hyperband(task: Task, fn: TestFunction, noise: ObservationNoise) -> tuple[_Clock, str]:
     from hpcore.hyperband_plan import hyperband_plan, plan_total_budget
     from hpcore.strategies.base import make_strategy
     from hpcore.study import Study, StudyExhausted
@@ -218,7 +223,7 @@ def _run_hyperband(task: Task, fn: TestFunction) -> tuple[_Clock, str]:
         t1 = time.perf_counter()
         value = mf.params_call(trial.params, trial.budget)
         t2 = time.perf_counter()
-        study.tell(trial, value)
+        study.tell(trial, noise.observe(value))
         clock.overhead.append((t1 - t0) + (time.perf_counter() - t2))
         clock.n += 1
         spent += float(trial.budget) - float(trial.previous_budget or 0)
@@ -236,7 +241,7 @@ def _run_hyperband(task: Task, fn: TestFunction) -> tuple[_Clock, str]:
     return clock, note
 
 
-def _run_optuna(task: Task, fn: TestFunction) -> tuple[_Clock, str]:
+def _run_optuna(task: Task, fn: TestFunction, noise: ObservationNoise) -> tuple[_Clock, str]:
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.ERROR)
@@ -254,14 +259,14 @@ def _run_optuna(task: Task, fn: TestFunction) -> tuple[_Clock, str]:
         t1 = time.perf_counter()
         value = fn.params_call(params)
         t2 = time.perf_counter()
-        study.tell(trial, value)
+        study.tell(trial, noise.observe(value))
         clock.overhead.append((t1 - t0) + (time.perf_counter() - t2))
         clock.n += 1
         clock.record(value)
     return clock, ""
 
 
-def _run_skopt(task: Task, fn: TestFunction) -> tuple[_Clock, str]:
+def _run_skopt(task: Task, fn: TestFunction, noise: ObservationNoise) -> tuple[_Clock, str]:
     from skopt import Optimizer
 
     opt = Optimizer([(float(lo), float(hi)) for lo, hi in fn.bounds], base_estimator="GP", acq_func="EI",
@@ -273,14 +278,14 @@ def _run_skopt(task: Task, fn: TestFunction) -> tuple[_Clock, str]:
         t1 = time.perf_counter()
         value = fn(np.asarray(x, dtype=float))
         t2 = time.perf_counter()
-        opt.tell(x, value)
+        opt.tell(x, noise.observe(value))
         clock.overhead.append((t1 - t0) + (time.perf_counter() - t2))
         clock.n += 1
         clock.record(value)
     return clock, ""
 
 
-def _run_keras_tuner(task: Task, fn: TestFunction) -> tuple[_Clock, str]:
+def _run_keras_tuner(task: Task, fn: TestFunction, noise: ObservationNoise) -> tuple[_Clock, str]:
     import keras_tuner as kt
 
     hp = kt.HyperParameters()
@@ -299,7 +304,7 @@ def _run_keras_tuner(task: Task, fn: TestFunction) -> tuple[_Clock, str]:
             t1 = time.perf_counter()
             value = fn.params_call(trial.hyperparameters.values)
             t2 = time.perf_counter()
-            oracle.update_trial(trial.trial_id, {"loss": value})
+            oracle.update_trial(trial.trial_id, {"loss": noise.observe(value)})
             trial.status = "COMPLETED"
             oracle.end_trial(trial)
             clock.overhead.append((t1 - t0) + (time.perf_counter() - t2))
@@ -313,16 +318,17 @@ def run_task(task: Task) -> dict[str, Any]:
     """Run one (method, function, seed); returns a `RunRecord` as a dict (errors are recorded, not raised)."""
     fn = get_function(task.function)
     rec = RunRecord(task.method, _label(task.method), fn.name, task.seed, fn.optimum_value)
-    runners: dict[str, Callable[[Task, TestFunction], tuple[_Clock, str]]] = {
+    runners: dict[str, Callable[[Task, TestFunction, ObservationNoise], tuple[_Clock, str]]] = {
         "optuna": _run_optuna, "optuna-gp": _run_optuna, "skopt": _run_skopt, "keras-tuner": _run_keras_tuner,
     }
     try:
+        noise = ObservationNoise(fn, task.noise, task.seed)
         if task.method == "hpcore:hyperband":
-            clock, note = _run_hyperband(task, fn)
+            clock, note = _run_hyperband(task, fn, noise)
         elif task.method.startswith("hpcore:"):
-            clock, note = _run_hpcore(task, fn)
+            clock, note = _run_hpcore(task, fn, noise)
         else:
-            clock, note = runners[task.method](task, fn)
+            clock, note = runners[task.method](task, fn, noise)
     except Exception as e:
         rec.error = f"{type(e).__name__}: {e}"
         return asdict(rec)
@@ -559,6 +565,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--with", dest="with_", default="",
                    help=f"other libraries, comma-separated: {', '.join(EXTERNAL)}")
     p.add_argument("--jobs", type=int, default=2, help="parallel processes (default 2)")
+    p.add_argument("--noise", type=float, default=0.0,
+                   help="Gaussian observation noise with this sd relative to the function's spread (sd over "
+                   "256 uniform points); regret uses the noiseless values (default 0: exact)")
     p.add_argument("--report-at", default="", help="also report mean log10 regret after these numbers of "
                    "evaluations, e.g. 30,100")
     p.add_argument("--out", default="results", help="output folder (default results/)")
@@ -566,13 +575,14 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _tasks(methods: Sequence[str], functions: Sequence[str], seeds: int, trials: int) -> list[Task]:
+def _tasks(methods: Sequence[str], functions: Sequence[str], seeds: int, trials: int,
+           noise: float = 0.0) -> list[Task]:
     def cost(t: Task) -> float:  # start the slow runs first, so the pool does not end on one of them
         method = "hpcore:bayes" if t.method.startswith("hpcore:bayes") else t.method
         slow = {"optuna-gp": 4.0, "keras-tuner": 6.0, "skopt": 2.0, "hpcore:bayes": 1.5}.get(method, 0.1)
         return slow * get_function(t.function).dims
 
-    tasks = [Task(m, f, s, trials) for m in methods for f in functions for s in range(seeds)]
+    tasks = [Task(m, f, s, trials, noise) for m in methods for f in functions for s in range(seeds)]
     return sorted(tasks, key=cost, reverse=True)
 
 
@@ -604,6 +614,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.trials < 1 or args.seeds < 1 or args.jobs < 1:
         print("hpcore bench synthetic: error: --trials, --seeds and --jobs must be >= 1", file=sys.stderr)
         return 2
+    if not (args.noise >= 0 and math.isfinite(args.noise)):
+        print(f"hpcore bench synthetic: error: --noise must be finite and >= 0, got {args.noise}", file=sys.stderr)
+        return 2
     try:
         methods, functions, notes = _plan(args)
     except ValueError as e:
@@ -616,7 +629,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    tasks = _tasks(methods, functions, args.seeds, args.trials)
+    tasks = _tasks(methods, functions, args.seeds, args.trials, args.noise)
     print(f"{len(tasks)} runs: {len(methods)} methods x {len(functions)} functions x {args.seeds} seeds, "
           f"{args.trials} evaluations each, {args.jobs} processes", file=sys.stderr)
     t0 = time.perf_counter()
@@ -627,6 +640,9 @@ def main(argv: Sequence[str] | None = None) -> int:
               f"{len(tasks)} runs in {wall:.0f} s on {args.jobs} processes ({os.cpu_count()} CPUs). Regret = best "
               f"value found - known optimum, after all evaluations; rank 1 = best on a (function, seed); "
               f"ms / suggestion = median optimiser time in ask + tell per trial.\n")
+    if args.noise:
+        header += (f"\nObservations carry Gaussian noise of sd {args.noise:g} x the function's spread (sd over 256 "
+                   f"uniform points); regret is that of the best evaluated point's noiseless value.\n")
     skipped = "".join(f"- {n}\n" for n in notes)
     failed = [r for r in records if r["error"]]
     failures = "".join(f"- {r['label']} on {r['function']} seed {r['seed']} failed: {r['error']}\n" for r in failed)
@@ -636,6 +652,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         text += "\nNotes:\n" + skipped + failures
     (out / "summary.md").write_text(text)
     (out / "results.json").write_text(json.dumps({"command": command, "trials": args.trials, "seeds": args.seeds,
+                                                  "noise": args.noise,
                                                   "methods": methods, "functions": functions, "notes": notes,
                                                   "runs": records}, indent=1, allow_nan=True))
     try:

@@ -488,6 +488,34 @@ def _unit_normal(seed: int, *values: float) -> float:
     return float(np.random.default_rng(int.from_bytes(digest, "little")).standard_normal())
 
 
+def value_scale(fn: TestFunction, rng: np.random.Generator | None = None) -> float:
+    """Standard deviation of ``fn`` over 256 uniform points of its box (seeded: ``rng`` or a fixed
+    default), the unit in which relative noise and bias are expressed; 1.0 if ``fn`` is constant."""
+    rng = np.random.default_rng([0, 20240611]) if rng is None else rng
+    points = rng.uniform(fn.lower, fn.upper, size=(256, fn.dims))
+    return float(np.std([fn(p) for p in points])) or 1.0
+
+
+class ObservationNoise:
+    """Gaussian noise added to what an optimiser observes, to benchmark noisy objectives.
+
+    Each observed value is ``value + relative * scale * eps``, with ``scale`` from
+    :func:`value_scale` and ``eps`` standard normals drawn in evaluation order from a generator
+    seeded by ``seed`` (every method gets the same sequence for a seed). Regret is measured on
+    the noiseless ``value``. ``relative = 0`` observes values unchanged.
+    """
+
+    def __init__(self, fn: TestFunction, relative: float, seed: int) -> None:
+        if not (relative >= 0 and math.isfinite(relative)):
+            raise ValueError(f"relative noise must be finite and >= 0, got {relative!r}")
+        self.sd = relative * value_scale(fn) if relative > 0 else 0.0
+        self._rng = np.random.default_rng([seed, 0x0B5E])
+
+    def observe(self, value: float) -> float:
+        """The value the optimiser is told."""
+        return value + self.sd * float(self._rng.standard_normal()) if self.sd else value
+
+
 @dataclass(frozen=True)
 class MultiFidelityFunction:
     """A budget-dependent view of a :class:`TestFunction`, exact at ``max_budget``.
@@ -517,9 +545,7 @@ class MultiFidelityFunction:
         if not self.max_budget > 0:
             raise ValueError(f"max_budget must be > 0, got {self.max_budget!r}")
         rng = np.random.default_rng([self.seed, 20240611])
-        points = rng.uniform(self.base.lower, self.base.upper, size=(256, self.base.dims))
-        scale = float(np.std([self.base(p) for p in points])) or 1.0
-        object.__setattr__(self, "scale", scale)
+        object.__setattr__(self, "scale", value_scale(self.base, rng))
         object.__setattr__(self, "phases", rng.uniform(0, 2 * math.pi, size=self.base.dims))
 
     @property

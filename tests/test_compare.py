@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from benchmarks import compare
-from benchmarks.functions import get_function
+from benchmarks.functions import ObservationNoise, get_function, value_scale
 from hpcore.strategies.base import STRATEGIES
 from tests.test_plots import assert_png
 
@@ -170,3 +170,38 @@ def test_micro_benchmarks_smoke():
     expected = sum(1 for line in collected.stdout.splitlines() if "::" in line)
     assert expected >= 6  # kernels, likelihood gradient, asks at several sizes, storage, ...
     assert f"{expected} passed" in r.stdout or "skipped" in r.stdout
+
+
+def test_observation_noise_has_the_asked_spread_and_is_seeded():
+    fn = get_function("branin")
+    scale = value_scale(fn)
+    assert scale == pytest.approx(np.std([fn(p) for p in np.random.default_rng([0, 20240611]).uniform(
+        fn.lower, fn.upper, size=(256, fn.dims))]))
+    exact = ObservationNoise(fn, 0.0, seed=0)
+    assert exact.observe(1.25) == 1.25
+    noisy = ObservationNoise(fn, 0.1, seed=3)
+    draws = np.array([noisy.observe(2.0) for _ in range(4000)])
+    assert abs(np.mean(draws) - 2.0) < 4 * 0.1 * scale / np.sqrt(4000)
+    assert np.std(draws) == pytest.approx(0.1 * scale, rel=0.05)
+    again = ObservationNoise(fn, 0.1, seed=3)
+    assert [again.observe(2.0) for _ in range(5)] == list(draws[:5])
+    assert [ObservationNoise(fn, 0.1, seed=4).observe(2.0) for _ in range(5)] != list(draws[:5])
+    with pytest.raises(ValueError, match="relative noise"):
+        ObservationNoise(fn, -0.1, seed=0)
+
+
+def test_noisy_runs_report_the_noiseless_regret(tmp_path, capsys):
+    # Random search ignores the values it is told, so its noiseless regret curve cannot change ...
+    exact = compare.run_task(compare.Task("hpcore:random", "branin", 0, 12))
+    noisy = compare.run_task(compare.Task("hpcore:random", "branin", 0, 12, noise=0.5))
+    assert noisy["best"] == exact["best"]
+    # ... while Bayesian optimisation is told the noisy values and goes elsewhere.
+    exact = compare.run_task(compare.Task("hpcore:bayes", "branin", 0, 20))
+    noisy = compare.run_task(compare.Task("hpcore:bayes", "branin", 0, 20, noise=0.5))
+    assert not noisy["error"] and noisy["best"][:5] == exact["best"][:5] and noisy["best"] != exact["best"]
+    assert compare.main(["--strategies", "random", "--functions", "branin", "--trials", "4", "--seeds", "1",
+                         "--jobs", "1", "--noise", "0.2", "--out", str(tmp_path), "--quiet"]) == 0
+    assert "noise of sd 0.2" in (tmp_path / "summary.md").read_text()
+    assert json.loads((tmp_path / "results.json").read_text())["noise"] == 0.2
+    assert compare.main(["--strategies", "random", "--noise", "-1", "--out", str(tmp_path)]) == 2
+    assert "--noise must be" in capsys.readouterr().err
