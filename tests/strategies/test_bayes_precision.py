@@ -1,7 +1,6 @@
 """On an exact objective a converged run must resolve the optimum to many digits, not stop
 at the model's noise floor."""
 
-import numpy as np
 import pytest
 
 from benchmarks.functions import get_function
