@@ -36,6 +36,7 @@ import copy
 import math
 import threading
 import warnings
+from collections.abc import Sequence
 
 import numpy as np
 from scipy.linalg import cho_solve, solve_triangular
@@ -243,6 +244,7 @@ class GaussianProcess:
         self._rng = np.random.default_rng(seed)
 
         self.theta: np.ndarray | None = None
+        self._theta_hint: np.ndarray | None = None  # see warm_start_from
         self.n_fits = 0
         self.last_fit_nfev = 0
         self.last_fit_restarted = False
@@ -254,6 +256,18 @@ class GaussianProcess:
         self._factor_source: np.ndarray | None = None
         self._last_factor: tuple | None = None
         self._fused_inputs: tuple | None = None  # scaled inputs for _predict_fused, keyed by (X, U)
+
+    def warm_start_from(self, theta: Sequence[float] | np.ndarray) -> None:
+        """Start the next hyperparameter fit from ``theta`` (d + 2,) (log lengthscales, log
+        σ²_f, log σ²_n, as in ``self.theta``), e.g. one stored by an earlier process, instead
+        of a cold multi-start: the first fit after resuming a study then costs a warm refit
+        (at n = 1000 about 0.1 s instead of 0.5-0.9 s). Used once, only while this model has
+        no θ of its own, and only if its length matches the data's d + 2; a non-finite θ
+        raises ValueError."""
+        th = np.array(theta, dtype=float).ravel()
+        if not np.all(np.isfinite(th)):
+            raise ValueError("warm_start_from: theta must be finite")
+        self._theta_hint = th
 
     # ------------------------------------------------------------------ #
     # Fitted quantities
@@ -534,10 +548,14 @@ class GaussianProcess:
             ok = np.isfinite(res.fun)
             return (np.array(res.x), float(res.fun)) if ok else (None, math.inf)
 
-        warm = self.warm_start and self.theta is not None and self.theta.shape[0] == d + 2
+        start = self.theta if self.theta is not None and self.theta.shape[0] == d + 2 else None
+        if start is None and self._theta_hint is not None and self._theta_hint.shape[0] == d + 2:
+            start = self._theta_hint
+        self._theta_hint = None
+        warm = self.warm_start and start is not None
         best_theta, best_f = None, math.inf
         if warm:
-            best_theta, best_f = run(self._clip(self.theta, bounds), X, y, _MAXITER_WARM)
+            best_theta, best_f = run(self._clip(start, bounds), X, y, _MAXITER_WARM)
             restart = (
                 best_theta is None
                 or self._fits_since_restart + 1 >= self.restart_every
