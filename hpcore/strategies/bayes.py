@@ -12,9 +12,11 @@ symmetry (`_warp`, Yeo-Johnson), fit the GP (warm-started from the previous fit)
 pending points with their posterior mean (kriging believer) so parallel workers spread out,
 then maximise the acquisition over snapped candidates (integers rounded, one-hot exact,
 inactive dimensions constant) and propose the best point not already tried or pending, nor
-so close to such a point that the model would learn nothing there (`_duplicate_radius`). While fewer than `thompson_until` results exist, every
-`thompson_every`-th trial instead takes the minimiser of a joint posterior draw (Thompson
-sampling), which keeps exploring while EI would commit to the first good basin.
+so close to such a point that the model would learn nothing there (`_duplicate_radius`).
+While fewer than `thompson_until` results exist, every `thompson_every`-th trial instead takes
+the minimiser of a joint posterior draw (Thompson sampling), which keeps exploring while EI
+would commit to the first good basin. Model-led suggestions store the GP's θ in their meta,
+from which a study resumed in a new process warm-starts its first fit (`_stored_theta`).
 Before `n_initial` results exist the suggestions come from a scrambled Sobol design.
 """
 
@@ -307,7 +309,7 @@ _NOISE_FLOOR = 1e-10
 
 # Model-led suggestions carry the GP's fitted θ in their meta under this key, so that a study
 # resumed in a new process starts its first fit from it (`GaussianProcess.warm_start_from`)
-# instead of a cold multi-start: 0.5-0.9 s at n = 1000 (README, "Time per suggestion").
+# instead of a cold multi-start: 0.5-0.7 s at n = 1000 (README, "Time per suggestion").
 _THETA_KEY = "gp_theta"
 
 
@@ -324,15 +326,17 @@ def _stored_theta(trials: Sequence[Any], dims: int) -> np.ndarray | None:
                 return arr
     return None
 
+
 # Candidates closer than r lengthscales (scaled Euclidean distance) to an evaluated or pending
 # point count as duplicates, because an evaluation there teaches the model nothing: with the
 # Matérn-5/2 kernel the prior variance left at distance r from an observed point is about
 # (5/3)·σ²_f·r², below the noise σ²_n once r < σ_n/σ_f (`_duplicate_radius`). Without the check
 # an overconfident model can spend most of a budget next to one point (Branin, seed 1: 73 of
 # 100 evaluations within 1e-5 of a boundary point at regret 1.5, see
-# tests/strategies/test_bayes_near_duplicates.py). The radius is kept within [1e-6, 1e-3]: a
-# noisy objective may still be re-measured near a point once the model moves on (a fixed 1e-3
-# did that before and cost converged runs their last digits: docs/bo_precision.md).
+# tests/strategies/test_bayes_near_duplicates.py). The radius is kept within [1e-6, 1e-3]: the
+# upper bound is the fixed radius used before, so noisy objectives are treated as then; below
+# it, converged runs on exact objectives can refine their last digits (a fixed 1e-3 held them
+# at Branin regret ~1e-5: docs/bo_precision.md).
 _DUPLICATE_RADIUS_MIN = 1e-6
 _DUPLICATE_RADIUS_MAX = 1e-3
 
@@ -340,7 +344,8 @@ _DUPLICATE_RADIUS_MAX = 1e-3
 def _duplicate_radius(gp: GaussianProcess) -> float:
     """Near-duplicate radius in lengthscales: σ_n / σ_f of the fitted model, clipped to
     [_DUPLICATE_RADIUS_MIN, _DUPLICATE_RADIUS_MAX]."""
-    ratio = math.sqrt(gp.noise_variance / gp.signal_variance)
+    sn2, sf2 = gp.noise_variance, gp.signal_variance
+    ratio = math.sqrt(sn2 / sf2) if sf2 > 0 and sn2 >= 0 else math.inf
     if not math.isfinite(ratio):
         return _DUPLICATE_RADIUS_MAX
     return min(_DUPLICATE_RADIUS_MAX, max(_DUPLICATE_RADIUS_MIN, ratio))
