@@ -56,7 +56,7 @@ def posterior_best_trial(trials: Sequence[Trial], space: Space, direction: str, 
     observed_best = best_trial(candidates, direction)
     if observed_best is None:
         return None
-    ok = [t for t in candidates if all(n in space for n in t.params)]
+    ok = [t for t in candidates if space.covers(t.params)]
     sign = 1.0 if direction == "minimize" else -1.0
     y = np.array([sign * t.value for t in ok], dtype=float)
     if len(ok) < _MIN_RESULTS or np.ptp(y) == 0.0 or space.dims == 0:

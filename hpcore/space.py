@@ -531,6 +531,11 @@ class Space(Mapping):
         # parameter of every trial on each model-based suggestion.
         return name in self._params
 
+    def covers(self, params: Mapping[str, Any]) -> bool:
+        """Whether every name in ``params`` is a parameter of this space (a set comparison of
+        the key views, in C: the model-based strategies check every trial on every suggestion)."""
+        return params.keys() <= self._params.keys()
+
     def __len__(self) -> int:
         return len(self._params)
 

@@ -190,3 +190,12 @@ def test_membership_is_by_parameter_name():
     assert "lr" in space and "units" in space
     assert "momentum" not in space and 3 not in space and None not in space
     assert {"lr", "units", "x"} - set(n for n in ["lr", "units", "x"] if n in space) == {"x"}
+
+
+def test_covers_is_true_when_every_name_is_a_parameter():
+    space = Space({"lr": Float(1e-4, 1e-1, log=True), "units": Int(8, 64)})
+    assert space.covers({"lr": 0.01, "units": 16})
+    assert space.covers({"lr": 0.01})  # a subset: an inactive or not yet discovered parameter
+    assert space.covers({})
+    assert not space.covers({"lr": 0.01, "dropout": 0.2})  # a name the space does not have
+    assert "lr" in space and "dropout" not in space

@@ -143,7 +143,7 @@ class BayesianOptimization(Strategy):
         taken = self._taken.of(ctx)
         if len(taken) >= space.size:
             return None
-        ok = [t for t in ctx.trials if t.ok and all(n in space for n in t.params)]
+        ok = [t for t in ctx.trials if t.ok and space.covers(t.params)]
         if len(ok) < self._n_initial(space):
             return self._space_filling(ctx, taken, reason=None)
         try:
@@ -253,7 +253,7 @@ class BayesianOptimization(Strategy):
         U_ok: (n, D) the encoded successful trials the objective's GP was fitted to."""
         space = ctx.space
         failed = [t for t in ctx.trials if t.state is TrialState.FAILED and not t.interrupted and t.params
-                  and all(n in space for n in t.params)]
+                  and space.covers(t.params)]
         if not failed:
             return acq, acq_grad
         if self._feasibility is None:
