@@ -17,7 +17,7 @@ import time
 import traceback
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, wait
 from dataclasses import dataclass
 from typing import Any
 
@@ -411,12 +411,12 @@ class Study:
         remote = not isinstance(executor, InlineExecutor)
         fn = PortableObjective(objective) if remote else objective
         run = _Run(self, fn, style, executor, n_trials, timeout, n_workers, catch, max_failures,
-                   list(callbacks), verbose)
+                   list(callbacks), verbose, renew=(lambda: process_pool(n_workers)) if own_pool else None)
         try:
             run.loop()
         finally:
             if own_pool:
-                executor.shutdown(wait=True, cancel_futures=True)
+                run.executor.shutdown(wait=True, cancel_futures=True)
         self._sync()
         return Result(self.best_trial, list(self._trials), self)
 
@@ -430,8 +430,13 @@ class _Run:
 
     def __init__(self, study: Study, objective: Callable[..., Any], style: CallStyle, executor: Executor,
                  n_trials: int | None, timeout: float | None, n_workers: int, catch: tuple,
-                 max_failures: int | None, callbacks: list, verbose: bool) -> None:
+                 max_failures: int | None, callbacks: list, verbose: bool,
+                 renew: Callable[[], Executor] | None = None) -> None:
         self.study, self.objective, self.style, self.executor = study, objective, style, executor
+        # Builds a replacement for a process pool of our own that broke because a worker died
+        # (killed for memory, os._exit, a segfault in native code). A user's executor is not
+        # replaced: its break propagates.
+        self.renew = renew
         self.n_trials, self.n_workers, self.catch = n_trials, n_workers, catch
         self.max_failures, self.callbacks, self.verbose = max_failures, callbacks, verbose
         self.deadline = None if timeout is None else time.monotonic() + timeout
@@ -471,7 +476,7 @@ class _Run:
                         break
                     self.started += 1
                     self.submitting = trial  # an inline run happens inside submit
-                    fut = self.executor.submit(evaluate, self.objective, trial, self.style)
+                    fut = self._submit(trial)
                     self.submitting = None
                     self.in_flight[fut] = trial
                 if not self.in_flight:
@@ -497,6 +502,20 @@ class _Run:
             bar.close()
         if self.started and not self.completed and self.failed == self.started:
             raise TooManyFailures(f"all {self.failed} trials failed; the first error:\n{self.first_error}")
+
+    def _submit(self, trial: Trial) -> Future:
+        """Submit one trial. When a worker of our own pool died, the pool refuses new work
+        (its running trials fail and are recorded as FAILED by `_record`): shut it down, start
+        a new one and go on."""
+        try:
+            return self.executor.submit(evaluate, self.objective, trial, self.style)
+        except BrokenExecutor:
+            if self.renew is None:
+                raise
+        log.warning("a worker process died; starting a new process pool for the remaining trials")
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        self.executor = self.renew()
+        return self.executor.submit(evaluate, self.objective, trial, self.style)
 
     def _record(self, fut: Future, trial: Trial) -> None:
         study = self.study
