@@ -43,6 +43,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -56,13 +57,19 @@ def _observations(fn, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return X, np.array([fn(x) for x in X])
 
 
-def time_hpcore(fn, X: np.ndarray, y: np.ndarray, asks: int, cpu: list[float] | None = None) -> list[float]:
+def _hpcore_study(fn, X: np.ndarray, y: np.ndarray, **storage: Any):
+    """A seeded BO study holding the observations X: (n, d), y: (n,) as added results
+    (`storage`: the Study's storage and name, or nothing for memory)."""
     import hpcore
 
-    space = fn.space()
-    study = hpcore.Study(space, strategy="bayes", seed=0)
+    study = hpcore.Study(fn.space(), strategy="bayes", seed=0, **storage)
     for x, v in zip(X, y):
         study.add({f"x{i}": float(xi) for i, xi in enumerate(x)}, float(v))
+    return study
+
+
+def time_hpcore(fn, X: np.ndarray, y: np.ndarray, asks: int, cpu: list[float] | None = None) -> list[float]:
+    study = _hpcore_study(fn, X, y)
     times = []
     for _ in range(asks):
         t0, c0 = time.perf_counter(), time.process_time()
@@ -81,9 +88,7 @@ def hpcore_resume_ms(fn, X: np.ndarray, y: np.ndarray) -> float:
 
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "resume.db"
-        study = hpcore.Study(fn.space(), strategy="bayes", storage=db, name="r", seed=0)
-        for x, v in zip(X[:-1], y[:-1]):
-            study.add({f"x{i}": float(xi) for i, xi in enumerate(x)}, float(v))
+        study = _hpcore_study(fn, X[:-1], y[:-1], storage=db, name="r")
         trial = study.ask()
         study.tell(trial, fn.params_call(trial.params))
         resumed = hpcore.Study(storage=db, name="r")  # a new strategy object, as in a new process

@@ -261,7 +261,7 @@ class GaussianProcess:
         """Start the next hyperparameter fit from ``theta`` (d + 2,) (log lengthscales, log
         σ²_f, log σ²_n, as in ``self.theta``), e.g. one stored by an earlier process, instead
         of a cold multi-start: the first fit after resuming a study then costs a warm refit
-        (at n = 1000 about 0.1 s instead of 0.5-0.9 s). Used once, only while this model has
+        (README, "Time per suggestion": at n = 1000 about half the time of a cold fit). Used once, only while this model has
         no θ of its own, and only if its length matches the data's d + 2; a non-finite θ
         raises ValueError."""
         th = np.array(theta, dtype=float).ravel()

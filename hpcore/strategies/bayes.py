@@ -194,9 +194,9 @@ class BayesianOptimization(Strategy):
             gp = gp.condition_on(P)
             visited = np.vstack([U, P])
         if self._thompson_due(ctx, len(ok)):
-            suggestion = self._thompson(ctx, gp, U, y, visited, taken)
-            if suggestion is not None:
-                return Suggestion(suggestion.params, meta={**suggestion.meta, **theta_meta})
+            params = self._thompson(ctx, gp, U, y, visited, taken)
+            if params is not None:
+                return Suggestion(params, meta={"thompson": True, **theta_meta})
         best = float(gp.standardize(np.min(y)))
         acq, acq_grad = self._acquisition(gp, best)
         acq, acq_grad = self._weigh_by_feasibility(ctx, U, acq, acq_grad)
@@ -214,8 +214,7 @@ class BayesianOptimization(Strategy):
         candidates = space.snap(np.vstack([sweep, local, wide, centres]))
         cand_U, _ = maximize_acquisition(acq, acq_grad, candidates, continuous, space.snap, n_local=self.n_local,
                                          seeds=centres[:1], rng=rng, method=self.local_optimizer)
-        params, near = _first_new(space, cand_U[:256], taken, visited, 1.0 / gp.lengthscales,
-                                  _duplicate_radius(gp))
+        params, near = _first_new(space, cand_U[:256], taken, visited, gp)
         if params is None:
             params = near  # every good candidate is next to a visited point: take the best
         if params is not None:
@@ -228,10 +227,10 @@ class BayesianOptimization(Strategy):
         return not any(t.state is TrialState.FAILED and not t.interrupted for t in ctx.trials)
 
     def _thompson(self, ctx: SuggestContext, gp: GaussianProcess, U: np.ndarray, y: np.ndarray,
-                  visited: np.ndarray, taken: set) -> Suggestion | None:
-        """The minimiser of one posterior draw over 512 Sobol points plus 50 perturbations of
-        each of the 5 best points (sd 0.05 in the unit cube), snapped; None if the draw fails
-        or every candidate was tried."""
+                  visited: np.ndarray, taken: set) -> dict | None:
+        """The parameters minimising one posterior draw over 512 Sobol points plus 50
+        perturbations of each of the 5 best points (sd 0.05 in the unit cube), snapped; None if
+        the draw fails or every candidate was tried."""
         space = ctx.space
         rng = ctx.rng(0x75)
         continuous = _continuous_mask(space)
@@ -242,9 +241,7 @@ class BayesianOptimization(Strategy):
             draw = gp.sample_posterior(candidates, rng)[0]
         except (np.linalg.LinAlgError, ValueError, FloatingPointError):
             return None
-        params, _ = _first_new(space, candidates[np.argsort(draw)[:256]], taken, visited, 1.0 / gp.lengthscales,
-                              _duplicate_radius(gp))
-        return None if params is None else Suggestion(params, meta={"thompson": True})
+        return _first_new(space, candidates[np.argsort(draw)[:256]], taken, visited, gp)[0]
 
     def _weigh_by_feasibility(self, ctx: SuggestContext, U_ok: np.ndarray, acq, acq_grad):
         """Add log P(success) to the acquisition once some trials failed (see `gp.feasibility`):
@@ -314,8 +311,9 @@ _THETA_KEY = "gp_theta"
 
 
 def _stored_theta(trials: Sequence[Any], dims: int) -> np.ndarray | None:
-    """θ: (dims + 2,) from the newest trial whose meta holds a finite one of that length, or None."""
-    for t in sorted(trials, key=lambda t: t.id, reverse=True):
+    """θ: (dims + 2,) from the newest of `trials` (in id order, as `SuggestContext.trials`)
+    whose meta holds a finite one of that length, or None."""
+    for t in reversed(trials):
         theta = t.meta.get(_THETA_KEY) if t.meta else None
         if isinstance(theta, list) and len(theta) == dims + 2:
             try:
@@ -342,12 +340,9 @@ _DUPLICATE_RADIUS_MAX = 1e-3
 
 
 def _duplicate_radius(gp: GaussianProcess) -> float:
-    """Near-duplicate radius in lengthscales: σ_n / σ_f of the fitted model, clipped to
-    [_DUPLICATE_RADIUS_MIN, _DUPLICATE_RADIUS_MAX]."""
-    sn2, sf2 = gp.noise_variance, gp.signal_variance
-    ratio = math.sqrt(sn2 / sf2) if sf2 > 0 and sn2 >= 0 else math.inf
-    if not math.isfinite(ratio):
-        return _DUPLICATE_RADIUS_MAX
+    """Near-duplicate radius in lengthscales: σ_n / σ_f of the fitted model (both bounded away
+    from 0 by the fit's bounds), clipped to [_DUPLICATE_RADIUS_MIN, _DUPLICATE_RADIUS_MAX]."""
+    ratio = math.sqrt(gp.noise_variance / gp.signal_variance)
     return min(_DUPLICATE_RADIUS_MAX, max(_DUPLICATE_RADIUS_MIN, ratio))
 
 
@@ -361,11 +356,12 @@ def _near_duplicate(u: np.ndarray, visited: np.ndarray, inv_ls: np.ndarray, radi
 
 
 def _first_new(space: Space, ranked: np.ndarray, taken: set, visited: np.ndarray,
-               inv_ls: np.ndarray, radius: float) -> tuple[dict | None, dict | None]:
+               gp: GaussianProcess) -> tuple[dict | None, dict | None]:
     """Walk snapped candidates ranked: (r, D), best first. Returns the first configuration that
-    is neither taken nor a near-duplicate (within `radius` lengthscales) of a visited (n, D)
-    point, and the first that is only a near-duplicate (the fallback), each None if there is
-    none."""
+    is neither taken nor a near-duplicate of a visited (n, D) point (within `_duplicate_radius`
+    of gp, in its lengthscales), and the first that is only a near-duplicate (the fallback),
+    each None if there is none."""
+    inv_ls, radius = 1.0 / gp.lengthscales, _duplicate_radius(gp)
     near = None
     for u in ranked:
         params = space.decode(u)
