@@ -28,7 +28,10 @@ def test_branin_seed_1_does_not_pile_up_on_a_boundary_point():
     np.fill_diagonal(dist, np.inf)
     close = dist.min(axis=1) < 1e-5
     assert close.sum() <= 15
-    assert np.all(regret[close] < 1e-6)
+    # Crowded points only where the run refines the optimum (the pile-up sat at regret 1.55).
+    # Their regrets are 3e-8 to 1.5e-6, depending on whether numba's kernel cache was warm
+    # (docs/bo_precision.md, "Reproducibility"), so the bound leaves room above that.
+    assert np.all(regret[close] < 1e-4)
     assert regret.min() < 1e-6
 
 
