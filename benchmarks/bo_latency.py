@@ -1,9 +1,9 @@
 """Time per suggestion of Bayesian optimisation: hpcore vs scikit-optimize vs Optuna's GPSampler.
 
-    python -m benchmarks.bo_latency [--n 50,100,200,500,1000] [--dims 6,10] [--asks 5]
+    python -m hpcore.benchmarks.bo_latency [--n 50,100,200,500,1000] [--dims 6,10] [--asks 5]
                                     [--with skopt,optuna] [--skopt-max-n 500] [--optuna-max-n 1000]
                                     [--blas-threads K]
-    python -m benchmarks.bo_latency --schedule-check
+    python -m hpcore.benchmarks.bo_latency --schedule-check
 
 For each n and d: n random observations of Hartmann-6 (d = 6) or Ackley-10 (d = 10) are given to
 each library, then `asks` suggestions are timed, each followed by telling its value (so
@@ -46,8 +46,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-from benchmarks.functions import get_function
+from hpcore.benchmarks.functions import get_function
 
 
 def _observations(fn, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -193,7 +192,7 @@ _FIRST_ASK = """
 import time, numpy as np
 t0 = time.perf_counter()
 import hpcore
-from benchmarks.functions import get_function
+from hpcore.benchmarks.functions import get_function
 fn = get_function("hartmann6")
 study = hpcore.Study(fn.space(), strategy="bayes", seed=0)
 rng = np.random.default_rng(0)

@@ -3,7 +3,7 @@ synthetic functions with known optima: one command, a markdown table and PNG plo
 
     hpcore bench synthetic --strategies random,grid,bayes,hyperband --functions branin,hartmann6 \\
         --trials 50 --seeds 10 --with optuna,optuna-gp,skopt --out results/
-    python -m benchmarks.compare ...            (the same)
+    python -m hpcore.benchmarks.compare ...            (the same)
 
 Every (method, function, seed) is one run, executed in a process pool (`--jobs`, default 2, one
 BLAS/numba thread per process). All methods get the same functions, the same seeds (0 .. S-1,
@@ -66,8 +66,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-from benchmarks.functions import MultiFidelityFunction, ObservationNoise, TestFunction, get_function
+from hpcore.benchmarks.functions import MultiFidelityFunction, ObservationNoise, TestFunction, get_function
 
 __all__ = ["EXTERNAL", "RunRecord", "Task", "main", "rank_table", "run_task", "summarize"]
 
@@ -559,7 +558,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--strategies", default="random,grid,bayes,hyperband",
                    help="hpcore strategies, comma-separated (default random,grid,bayes,hyperband)")
     p.add_argument("--functions", default="branin,hartmann6",
-                   help="test functions from benchmarks.functions, comma-separated (default branin,hartmann6)")
+                   help="test functions from hpcore.benchmarks.functions, comma-separated (default branin,hartmann6)")
     p.add_argument("--trials", type=int, default=50, help="evaluations per run (default 50)")
     p.add_argument("--seeds", type=int, default=10, help="seeds 0..S-1 per method and function (default 10)")
     p.add_argument("--with", dest="with_", default="",

@@ -1,6 +1,6 @@
 """Trials per second of a study on a Dask LocalCluster with 1, 2, ... workers, against the ideal.
 
-    python -m benchmarks.dask_scaling [--workers 1,2] [--trials 40] [--seconds 0.2] [--busy]
+    python -m hpcore.benchmarks.dask_scaling [--workers 1,2] [--trials 40] [--seconds 0.2] [--busy]
                                       [--executors dask,dask-client,pool]
 
 The objective takes `--seconds` per call (sleeping, or with `--busy` spinning the CPU). For each

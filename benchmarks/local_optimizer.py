@@ -1,6 +1,6 @@
 """BO's acquisition local search: scipy L-BFGS-B vs batched projected Adam steps.
 
-    python -m benchmarks.local_optimizer [--functions branin,hartmann6] [--trials 100] [--seeds 5]
+    python -m hpcore.benchmarks.local_optimizer [--functions branin,hartmann6] [--trials 100] [--seeds 5]
 
 Runs `BayesianOptimization(local_optimizer=...)` for both settings on the same functions and
 seeds, interleaved, and prints the mean log10 regret and the median wall time per trial.
@@ -13,9 +13,9 @@ import statistics
 import time
 
 import numpy as np
+from hpcore.benchmarks.functions import get_function
 
 import hpcore
-from benchmarks.functions import get_function
 
 
 def main(argv: list[str] | None = None) -> str:

@@ -1,10 +1,10 @@
 """MNIST MLP tuning: hpcore's Keras adapter against KerasTuner, on 4,000/1,000 real digits.
 
-    python -m benchmarks.mnist_keras                  # every arm, markdown table at the end
-    python -m benchmarks.mnist_keras --arms hpcore-hyperband,kt-hyperband
-    python -m benchmarks.mnist_keras --memory         # memory after 50 trials vs after 5
-    python -m benchmarks.mnist_keras --quick          # tiny settings, to check the script runs
-    python -m benchmarks.mnist_keras --pairs          # the two Hyperband arms at the same time
+    python -m hpcore.benchmarks.mnist_keras                  # every arm, markdown table at the end
+    python -m hpcore.benchmarks.mnist_keras --arms hpcore-hyperband,kt-hyperband
+    python -m hpcore.benchmarks.mnist_keras --memory         # memory after 50 trials vs after 5
+    python -m hpcore.benchmarks.mnist_keras --quick          # tiny settings, to check the script runs
+    python -m hpcore.benchmarks.mnist_keras --pairs          # the two Hyperband arms at the same time
 
 The space is the MLP of a common KerasTuner tutorial: 1-5 Dense layers of 32-512 units (step 32),
 optimizer adam/sgd/rmsprop, learning rate 1e-4..1e-2 (log). Arms:
@@ -168,7 +168,7 @@ def run_memory(n_trials: int, quick: bool, workdir: str) -> dict[str, Any]:
 
 
 def _start(args: list[str]) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "benchmarks.mnist_keras", *args], stdout=subprocess.PIPE,
+    return subprocess.Popen([sys.executable, "-m", "hpcore.benchmarks.mnist_keras", *args], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True,
                             cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 

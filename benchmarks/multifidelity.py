@@ -1,6 +1,6 @@
 """Hyperband vs full-budget search at equal total budget, on multi-fidelity problems.
 
-    python -m benchmarks.multifidelity [--seeds 10] [--iterations 2] [--problems branin,hartmann6,learning_curve]
+    python -m hpcore.benchmarks.multifidelity [--seeds 10] [--iterations 2] [--problems branin,hartmann6,learning_curve]
                                        [--methods hyperband,hyperband+gp,random,bayes]
 
 Problems (from `benchmarks.functions`): Branin and Hartmann-6 as `MultiFidelityFunction(...,
@@ -28,8 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-
-from benchmarks.functions import (
+from hpcore.benchmarks.functions import (
     LEARNING_CURVE_MAX_EPOCHS,
     MultiFidelityFunction,
     get_function,

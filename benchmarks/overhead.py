@@ -1,6 +1,6 @@
 """Per-trial overhead of ask + tell with random search: hpcore vs Optuna, side by side.
 
-    python -m benchmarks.overhead [--trials 300] [--repeats 5]
+    python -m hpcore.benchmarks.overhead [--trials 300] [--repeats 5]
 
 Measures, in one run and interleaved so machine noise hits both alike, the wall time of
 `ask` + `tell` per trial (objective cost excluded: it returns a constant) on a 4-parameter

@@ -1,6 +1,6 @@
 """HPSearchCV against RandomizedSearchCV and scikit-optimize's BayesSearchCV on real datasets.
 
-    python -m benchmarks.sklearn_search [--datasets digits,breast_cancer] [--trials 12] [--cv 3]
+    python -m hpcore.benchmarks.sklearn_search [--datasets digits,breast_cancer] [--trials 12] [--cv 3]
                                         [--methods hpcore-bayes,sklearn-random,skopt-bayes] [--threads 1]
 
 Each method tunes the same pipeline (constant-feature filter + HistGradientBoostingClassifier:

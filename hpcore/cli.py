@@ -30,8 +30,8 @@ from typing import Any
 __all__ = ["ScriptObjective", "UsageError", "load_objective", "main"]
 
 SUITES = {
-    "synthetic": ("benchmarks.compare", "strategy comparison on synthetic functions with known optima"),
-    "mnist": ("benchmarks.mnist_keras", "Keras MLP on MNIST digits, hpcore against KerasTuner"),
+    "synthetic": ("hpcore.benchmarks.compare", "strategy comparison on synthetic functions with known optima"),
+    "mnist": ("hpcore.benchmarks.mnist_keras", "Keras MLP on MNIST digits, hpcore against KerasTuner"),
 }
 
 SPACE_HELP = """\

@@ -104,8 +104,8 @@ def _report(result: DemoResult, echo: Callable[[str], None]) -> DemoResult:
 # -- synthetic ---------------------------------------------------------------------------------------------------------
 def _synthetic_demo(out: Path, trials: int | None, seed: int, verbose: bool,
                     echo: Callable[[str], None]) -> DemoResult:
-    from benchmarks.functions import get_function
     from hpcore import plots
+    from hpcore.benchmarks.functions import get_function
     from hpcore.storage.sqlite import SQLiteStorage
     from hpcore.strategies.base import STRATEGIES
     from hpcore.study import Study

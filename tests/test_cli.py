@@ -419,14 +419,14 @@ def test_bench_synthetic_forwards_to_compare(capsys, tmp_path):
 def test_bench_unknown_suite_and_missing_module(capsys, monkeypatch):
     code, _, err = run(capsys, "bench", "cifar")
     assert code == 2 and "invalid choice" in err
-    monkeypatch.setitem(cli.SUITES, "mnist", ("benchmarks.not_written_yet", "x"))
+    monkeypatch.setitem(cli.SUITES, "mnist", ("hpcore.benchmarks.not_written_yet", "x"))
     code, _, err = run(capsys, "bench", "mnist", "--epochs", "1")
     line = one_line_error(err)
-    assert code == 2 and "'mnist' benchmark is not available" in line and "benchmarks.not_written_yet" in line
+    assert code == 2 and "'mnist' benchmark is not available" in line and "hpcore.benchmarks.not_written_yet" in line
 
 
 def test_bench_mnist_is_forwarded_when_present(capsys):
-    if importlib.util.find_spec("benchmarks.mnist_keras") is None:
+    if importlib.util.find_spec("hpcore.benchmarks.mnist_keras") is None:
         code, _, err = run(capsys, "bench", "mnist")
         assert code == 2 and "not available" in one_line_error(err)
     else:

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hpcore.benchmarks import compare
+from hpcore.benchmarks.functions import ObservationNoise, get_function, value_scale
 
-from benchmarks import compare
-from benchmarks.functions import ObservationNoise, get_function, value_scale
 from hpcore.strategies.base import STRATEGIES
 from tests.test_plots import assert_png
 

@@ -244,7 +244,7 @@ def test_worker_lost_is_a_runtime_error():
 
 @pytest.mark.slow
 def test_scaling_benchmark_prints_a_table():
-    from benchmarks.dask_scaling import main
+    from hpcore.benchmarks.dask_scaling import main
 
     table = main(["--workers", "1", "--trials", "3", "--seconds", "0.01", "--executors", "dask"])
     assert "| hpcore.DaskExecutor | 1 |" in table

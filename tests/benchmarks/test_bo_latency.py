@@ -4,9 +4,8 @@ benchmark itself, never in tests)."""
 import math
 
 import numpy as np
-
-from benchmarks import bo_latency
-from benchmarks.functions import get_function
+from hpcore.benchmarks import bo_latency
+from hpcore.benchmarks.functions import get_function
 
 
 def test_latency_helpers_run_and_return_positive_times():

@@ -24,7 +24,7 @@ def _load_functions_module() -> ModuleType:
     loading the file by path in that case.
     """
     try:
-        return importlib.import_module("benchmarks.functions")
+        return importlib.import_module("hpcore.benchmarks.functions")
     except ImportError:
         path = Path(__file__).resolve().parents[2] / "benchmarks" / "functions.py"
         spec = importlib.util.spec_from_file_location("_hpcore_benchmark_functions", path)

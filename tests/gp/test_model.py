@@ -309,9 +309,8 @@ def test_few_heavy_tailed_points_do_not_get_noise_like_lengthscales():
     # Hartmann-6 after 12 space-filling points: mostly ≈ 0 with a few deep values. A prior with a
     # light lower tail on ℓ let the MAP fit explain them as independent spikes (one or two
     # ℓ ≈ 0.05 below the point spacing, on 5 of these 10 designs) and predict nothing.
+    from hpcore.benchmarks.functions import get_function
     from scipy.stats import qmc
-
-    from benchmarks.functions import get_function
 
     fn = get_function("hartmann6")
     for seed in range(10):
@@ -323,9 +322,8 @@ def test_few_heavy_tailed_points_do_not_get_noise_like_lengthscales():
 def test_hartmann6_held_out_ranking_from_20_points():
     # Spearman correlation of the posterior mean with the truth on 2000 random points, mean over
     # 10 designs of 20 points: 0.31 with the old log-normal lengthscale prior, 0.44 now.
+    from hpcore.benchmarks.functions import get_function
     from scipy.stats import qmc, spearmanr
-
-    from benchmarks.functions import get_function
 
     fn = get_function("hartmann6")
     T = np.random.default_rng(99).random((2000, 6))

@@ -4,9 +4,9 @@ import math
 
 import numpy as np
 import pytest
+from hpcore.benchmarks.functions import get_function
 
 import hpcore
-from benchmarks.functions import get_function
 from hpcore import Bool, Choice, Float, Int, Space, Study, TrialState
 from hpcore.strategies.bayes import BayesianOptimization, _tame, _warp
 

@@ -1,8 +1,8 @@
 """Bayesian optimisation must not spend its budget next to points it has already evaluated."""
 
 import numpy as np
+from hpcore.benchmarks.functions import get_function
 
-from benchmarks.functions import get_function
 from hpcore.gp.model import GaussianProcess
 from hpcore.strategies.bayes import BayesianOptimization, _duplicate_radius, _near_duplicate
 from hpcore.study import Study

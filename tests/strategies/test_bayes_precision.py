@@ -2,8 +2,8 @@
 at the model's noise floor."""
 
 import pytest
+from hpcore.benchmarks.functions import get_function
 
-from benchmarks.functions import get_function
 from hpcore.strategies.bayes import BayesianOptimization
 from hpcore.study import Study
 

@@ -3,8 +3,8 @@ instead of a cold multi-start."""
 
 import numpy as np
 import pytest
+from hpcore.benchmarks.functions import get_function
 
-from benchmarks.functions import get_function
 from hpcore import Study
 from hpcore.gp.model import GaussianProcess
 from hpcore.strategies.bayes import _THETA_KEY, _stored_theta

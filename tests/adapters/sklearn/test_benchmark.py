@@ -7,7 +7,7 @@ import pytest
 
 @pytest.mark.slow
 def test_sklearn_search_benchmark_prints_a_table():
-    from benchmarks.sklearn_search import main
+    from hpcore.benchmarks.sklearn_search import main
 
     table = main(["--datasets", "breast_cancer", "--trials", "2", "--cv", "2",
                   "--methods", "hpcore-bayes,sklearn-random"])
