@@ -209,7 +209,9 @@ def test_invalid_options():
 
 
 def test_yeojohnson_lambda_equals_scipys_maximum_likelihood():
-    from scipy.stats import yeojohnson_normmax
+    """Same maximiser as SciPy's to the optimiser's tolerance, and a likelihood no worse. (SciPy's
+    bounded search changed between releases, so exact equality of λ is not a property.)"""
+    from scipy.stats import yeojohnson_llf, yeojohnson_normmax
 
     from hpcore.strategies.bayes import _yeojohnson_lambda
 
@@ -221,4 +223,9 @@ def test_yeojohnson_lambda_equals_scipys_maximum_likelihood():
         x = rng.lognormal(0, rng.uniform(0.1, 2), n) * rng.choice([-1, 1]) + rng.normal(0, 1, n)
         samples.append((x - x.mean()) / x.std())
     for z in samples:
-        assert _yeojohnson_lambda(z) == pytest.approx(float(yeojohnson_normmax(z)), rel=1e-9, abs=1e-9)
+        ours, theirs = _yeojohnson_lambda(z), float(yeojohnson_normmax(z))
+        assert ours == pytest.approx(theirs, rel=1e-6, abs=1e-6)
+        if np.all(z == 0):
+            continue
+        llf_ours, llf_theirs = float(yeojohnson_llf(ours, z)), float(yeojohnson_llf(theirs, z))
+        assert llf_ours >= llf_theirs - 1e-9 * max(1.0, abs(llf_theirs))
