@@ -36,7 +36,7 @@ import numbers
 from dataclasses import dataclass
 from fractions import Fraction
 
-__all__ = ["Bracket", "Rung", "format_plan", "hyperband_plan", "plan_total_budget"]
+__all__ = ["Bracket", "Rung", "format_plan", "hyperband_plan", "plan_n_trials", "plan_total_budget"]
 
 Budget = int | float
 
@@ -68,6 +68,12 @@ class Bracket:
     def n_configs(self) -> int:
         """Number of configurations sampled for this bracket (first rung)."""
         return self.rungs[0].n_configs
+
+    @property
+    def n_trials(self) -> int:
+        """Number of evaluations (trials) in the bracket: one per configuration per rung,
+        ``sum(n_i)``; this is what ``n_trials`` counts."""
+        return sum(rung.n_configs for rung in self.rungs)
 
     def total_budget(self, continued: bool = False) -> Budget:
         """Total budget consumed by the bracket.
@@ -186,6 +192,14 @@ def plan_total_budget(brackets: tuple[Bracket, ...], continued: bool = False) ->
     return sum((b.total_budget(continued) for b in brackets), 0)
 
 
+def plan_n_trials(brackets: tuple[Bracket, ...]) -> int:
+    """Number of trials of one full Hyperband iteration (sum of :attr:`Bracket.n_trials`).
+
+    For ``R = 81, eta = 3`` this is 206 (Li et al. 2018, Table 1), for ``R = 243`` 611.
+    """
+    return sum(b.n_trials for b in brackets)
+
+
 def _fmt(value: Budget) -> str:
     return str(value) if isinstance(value, int) else f"{value:.6g}"
 
@@ -196,7 +210,8 @@ def format_plan(brackets: tuple[Bracket, ...]) -> str:
     Columns: bracket index ``s``, rung ``i``, number of configurations,
     budget per configuration, and the rung's total budget (from scratch).
     Each bracket is followed by its total (from scratch and with
-    continuation); the last line is the total of one Hyperband iteration.
+    continuation); the last line is the total of one Hyperband iteration, including its
+    number of trials (evaluations: a promoted configuration is evaluated once per rung).
     """
     header = ("bracket", "rung", "configs", "budget each", "rung total")
     blocks: list[tuple[list[tuple[str, ...]], str]] = []
@@ -221,6 +236,6 @@ def format_plan(brackets: tuple[Bracket, ...]) -> str:
         f"one iteration: {len(brackets)} bracket{'s' * (len(brackets) != 1)}, "
         f"{n_configs} configuration{'s' * (n_configs != 1)}, total budget "
         f"{_fmt(plan_total_budget(brackets))} ({_fmt(plan_total_budget(brackets, continued=True))} "
-        "with continuation)"
+        f"with continuation), {plan_n_trials(brackets)} trials"
     )
     return "\n".join(out)

@@ -103,6 +103,17 @@ def comparable_results(trials: Sequence[Trial]) -> list[Trial]:
 
 
 def best_trial(trials: Sequence[Trial], direction: str) -> Trial | None:
-    """The best of `comparable_results(trials)`."""
+    """The best trial: the lowest (`direction="minimize"`) or highest value among the trials
+    of `comparable_results(trials)`.
+
+    Only COMPLETE trials with a finite value count. When some have a budget, only those at the
+    largest budget that has a result count (trials without a budget, and results at lower
+    budgets, are left out: a low-budget value is not comparable with a full-budget one). So
+    full-budget trials are preferred: for Hyperband, as soon as one configuration reached
+    `max_budget`, the best is the best at `max_budget` (no trial exceeds it unless added by
+    hand with a larger budget). When none reached it (a run stopped early), the best is the
+    best at a lower budget; `Result.n_full_budget` says how many reached it. Ties go to the
+    earliest trial. None when no trial counts.
+    """
     sign = 1.0 if direction == "minimize" else -1.0
     return min(comparable_results(trials), key=lambda t: sign * t.value, default=None)  # type: ignore[operator]

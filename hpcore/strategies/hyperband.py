@@ -42,7 +42,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from hpcore.hyperband_plan import Bracket, format_plan, hyperband_plan, plan_total_budget
+from hpcore.hyperband_plan import Bracket, format_plan, hyperband_plan, plan_n_trials, plan_total_budget
 from hpcore.space import Space
 from hpcore.strategies.base import Strategy, SuggestContext
 from hpcore.trial import Budget, Suggestion, Trial, TrialState
@@ -114,7 +114,9 @@ class Hyperband(Strategy):
         max_budget: full budget (>= min_budget). Budgets are ints when both bounds are ints.
         eta: reduction factor, an integer >= 2.
         iterations: how many times the whole set of brackets is run; then `suggest` returns None.
-            Extending a stored study needs `Study(..., allow_changes=True)`.
+            `minimize`, `maximize` and `Study.optimize` without `n_trials` run all of it
+            (`n_trials` trials); an `n_trials` that stops inside a bracket gives a
+            `PlanCutShortWarning`. Extending a stored study needs `Study(..., allow_changes=True)`.
         asynchronous: promotion rule. None (default): synchronous Hyperband while no trial is
             pending (one worker, or ask/tell one trial at a time), asynchronous successive
             halving (ASHA) as soon as trials run in parallel. True: always ASHA. False: always
@@ -184,8 +186,14 @@ class Hyperband(Strategy):
             total = plan_total_budget(self._plan) * self.iterations
             cont = plan_total_budget(self._plan, continued=True) * self.iterations
             text += (f"\n{self.iterations} iterations: total budget {_fmt(total)} "
-                     f"({_fmt(cont)} with continuation)")
+                     f"({_fmt(cont)} with continuation), {self.n_trials} trials")
         return text
+
+    @property
+    def n_trials(self) -> int:
+        """Trials of the whole plan, every iteration (206 per iteration for R = 81, eta = 3).
+        Fewer when configurations fail: a failed one is not promoted."""
+        return plan_n_trials(self._plan) * self.iterations
 
     def describe(self, space: Space) -> str:
         mode = {None: "synchronous with one worker, asynchronous (ASHA) with parallel workers",
@@ -195,6 +203,50 @@ class Hyperband(Strategy):
         return (f"Hyperband, budget {self.min_budget} to {self.max_budget} (the objective's second "
                 f"argument), eta={self.eta}; promotions {mode}; new configurations {sampling}\n"
                 + self.plan())
+
+    # -- how much of the plan is left ------------------------------------------------------------
+    def _left_per_run(self, space: Space, trials: Sequence[Trial]) -> list[tuple[_Run, int]]:
+        """Each bracket run, in the order of the plan, with how many trials it still needs (at
+        most: rungs above a failed configuration get fewer)."""
+        asynchronous = self._is_asynchronous(trials)
+        can_sample = math.isinf(space.size) or len({space.key(t.params) for t in trials}) < space.size
+        out = []
+        for run in self._runs(trials):
+            # `done` does not depend on how results rank, so any order serves as the loss.
+            if self._examine(run, lambda t: 0.0, asynchronous, can_sample).done:
+                out.append((run, 0))
+                continue
+            slots = zip(run.bracket.rungs, run.rungs)
+            out.append((run, sum(max(rung.n_configs - len(got), 0) for rung, got in slots)))
+        return out
+
+    def planned_trials(self, space: Space, trials: Sequence[Trial]) -> int:
+        """Trials left in the plan, given the history (`n_trials` for a new study)."""
+        return sum(left for _, left in self._left_per_run(space, trials))
+
+    def cut_short(self, space: Space, trials: Sequence[Trial], n_trials: int) -> str | None:
+        """The warning text when `n_trials` more trials stop inside a bracket (counted in the
+        order of the plan, as one worker runs it); None when they run the rest of the plan or
+        end exactly where a bracket ends."""
+        left = [(run, n) for run, n in self._left_per_run(space, trials) if n]
+        to_run = sum(n for _, n in left)
+        if n_trials >= to_run:
+            return None
+        end = 0  # trials from now to the end of the bracket runs before `run`
+        for run, n in left:
+            if n_trials == end:
+                return None
+            if n_trials < end + n:
+                where = f"bracket {run.bracket.s}" + (f" of iteration {run.iteration + 1}"
+                                                     if self.iterations > 1 else "")
+                ends = " or ".join(f"n_trials={k}" for k in (end, end + n) if k > 0)
+                still = f" ({to_run} still to run)" if to_run != self.n_trials else ""
+                return (f"n_trials={n_trials} stops Hyperband inside {where}, whose configurations then "
+                        f"never reach max_budget={_fmt(self.max_budget)}: the plan has {self.n_trials} "
+                        f"trials{still}. Leave n_trials out to run the whole plan, or stop where a "
+                        f"bracket ends ({ends}).")
+            end += n
+        return None
 
     # -- history -----------------------------------------------------------------------------------
     def _runs(self, trials: Sequence[Trial]) -> list[_Run]:

@@ -10,7 +10,7 @@ import pytest
 import hpcore
 from hpcore import Study, StudyExhausted, TrialState
 from hpcore.hyperband_plan import format_plan, hyperband_plan
-from hpcore.strategies.base import make_strategy, strategy_from_config
+from hpcore.strategies.base import PlanCutShortWarning, make_strategy, strategy_from_config
 from hpcore.strategies.hyperband import Hyperband
 
 SPACE = hpcore.Space({"x": hpcore.Float(0.0, 1.0), "y": hpcore.Float(0.0, 1.0)})
@@ -56,7 +56,7 @@ def test_plan_is_the_plan_module_table_and_is_printed_before_the_run(capsys: pyt
     hb = Hyperband(1, 81, 3)
     assert hb.plan() == format_plan(hyperband_plan(1, 81, 3))
     assert hb.brackets == hyperband_plan(1, 81, 3)
-    assert "2 iterations: total budget 3804 (3162 with continuation)" in Hyperband(iterations=2).plan()
+    assert "2 iterations: total budget 3804 (3162 with continuation), 412 trials" in Hyperband(iterations=2).plan()
     assert hb.plan() in hb.describe(SPACE)
     Study(SPACE, strategy=Hyperband(1, 9, 3), seed=0).optimize(objective, verbose=True)
     err = capsys.readouterr().err
@@ -207,7 +207,8 @@ def test_trial_left_running_by_a_dead_process_is_issued_again() -> None:
 def test_resume_with_changed_settings_is_refused_with_a_diff(tmp_path) -> None:
     path = tmp_path / "hb.db"
     study = Study(SPACE, strategy=Hyperband(1, 9, 3), storage=path, name="hb", seed=0)
-    study.optimize(objective, n_trials=5, verbose=False)
+    with pytest.warns(PlanCutShortWarning):  # stopped mid-bracket on purpose
+        study.optimize(objective, n_trials=5, verbose=False)
     study.storage.close()
     with pytest.raises(ValueError, match="max_budget") as err:
         Study(SPACE, strategy=Hyperband(1, 27, 3), storage=path, name="hb")
@@ -384,7 +385,8 @@ def test_enqueued_configurations_take_bottom_rung_slots() -> None:
     assert len(warm.trials) == len(trials) + 1 and warm.best_value == 0.0
     # Mid-run, an enqueued configuration joins the first bracket that still takes new ones...
     study2 = Study(SPACE, strategy=Hyperband(1, 9, 3), seed=0)
-    study2.optimize(objective, n_trials=10, verbose=False)  # bracket 2 is promoting
+    with pytest.warns(PlanCutShortWarning):
+        study2.optimize(objective, n_trials=10, verbose=False)  # bracket 2 is promoting
     study2.enqueue({"x": 0.5, "y": 0.5})
     t = study2.ask()
     assert (t.meta["bracket"], t.meta["rung"], t.budget) == (1, 0, 3)

@@ -14,6 +14,7 @@ from hpcore.hyperband_plan import (
     _check_rung_budgets,
     format_plan,
     hyperband_plan,
+    plan_n_trials,
     plan_total_budget,
 )
 
@@ -180,7 +181,14 @@ def test_format_plan() -> None:
     assert any(line.split() == ["3", "0", "34", "3", "102"] for line in lines)
     assert "bracket 4 total: 405 (297 with continuation)" in text
     assert lines[-1] == (
-        "one iteration: 5 brackets, 143 configurations, total budget 1902 (1581 with continuation)"
+        "one iteration: 5 brackets, 143 configurations, total budget 1902 (1581 with continuation), 206 trials"
     )
     float_text = format_plan(hyperband_plan(0.1, 1.0, 10))
     assert any(line.split() == ["1", "0", "10", "0.1", "1"] for line in float_text.splitlines())
+
+
+def test_trials_per_bracket_are_the_sum_of_its_rungs() -> None:
+    plan = hyperband_plan(1, 81, 3)
+    assert [b.n_trials for b in plan] == [121, 49, 21, 10, 5]
+    assert plan_n_trials(plan) == 206 and plan_n_trials(hyperband_plan(1, 243, 3)) == 611
+    assert plan_n_trials(()) == 0
