@@ -14,11 +14,14 @@ from hpcore.trial import Suggestion, Trial, TrialState
 __version__ = "0.1.0"
 
 __all__ = [
+    "BayesianOptimization",
     "Bool",
     "Choice",
+    "DaskExecutor",
     "Fixed",
     "Float",
     "GridSearch",
+    "Hyperband",
     "Int",
     "MemoryStorage",
     "Parameter",
@@ -41,17 +44,26 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):  # strategies whose modules load heavier dependencies (numba)
-    if name == "BayesianOptimization":
-        from hpcore.strategies.bayes import BayesianOptimization
+#: Public names whose modules load heavy dependencies (numba and SciPy's optimisers for the
+#: Bayesian strategy, Dask for its executor): imported on first access, so `import hpcore` and a
+#: grid or random search stay fast.
+_LAZY = {
+    "BayesianOptimization": "hpcore.strategies.bayes:BayesianOptimization",
+    "DaskExecutor": "hpcore.distributed:DaskExecutor",
+    "Hyperband": "hpcore.strategies.hyperband:Hyperband",
+}
 
-        return BayesianOptimization
-    if name == "Hyperband":
-        from hpcore.strategies.hyperband import Hyperband
 
-        return Hyperband
-    if name == "DaskExecutor":
-        from hpcore.distributed import DaskExecutor
+def __getattr__(name: str) -> object:
+    """Import a lazily exported name (`_LAZY`) on first access and keep it in the module."""
+    if name not in _LAZY:
+        raise AttributeError(f"module 'hpcore' has no attribute {name!r}")
+    from hpcore.strategies.base import import_object
 
-        return DaskExecutor
-    raise AttributeError(f"module 'hpcore' has no attribute {name!r}")
+    value = import_object(_LAZY[name])
+    globals()[name] = value  # later accesses skip __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

@@ -4,8 +4,10 @@ With TensorFlow and hpcore's Keras adapter (`hpcore.adapters.keras`) installed, 
 small MLP on 2,000 bundled MNIST digits with Hyperband (max 9 epochs, factor 3: one iteration,
 well under a couple of minutes on two cores). Otherwise, or with `synthetic=True`, it minimises
 Hartmann-6 (known optimum -3.32237) with Bayesian optimisation, or random search while the GP
-strategy is not installed. Either way the study is stored in `OUT/demo.db`, plots are written
-to `OUT/demo-plots/`, and the best configuration is printed.
+strategy is not installed. The Keras demo's study is stored where the tuner keeps its project,
+`OUT/<name>/study.db` (name `demo-mnist-hyperband-<date>-<time>`), the synthetic demo's in
+`OUT/demo.db`; plots are written to `OUT/demo-plots/`, and the best configuration and the
+study's path are printed.
 """
 
 from __future__ import annotations

@@ -8,18 +8,23 @@ so the same seed reproduces the same suggestions whatever the scheduling.
 
 from __future__ import annotations
 
+import importlib
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 import numpy as np
 
 from hpcore.space import Space
-from hpcore.trial import Suggestion, Trial, TrialState
+from hpcore.trial import Budget, Suggestion, Trial, TrialState
 
-__all__ = ["STRATEGIES", "Strategy", "SuggestContext", "make_strategy", "strategy_class", "strategy_from_config"]
+__all__ = [
+    "STRATEGIES", "PlanCutShortWarning", "Strategy", "SuggestContext", "import_object", "make_strategy",
+    "strategy_class", "strategy_from_config",
+]
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,8 @@ class Strategy(ABC):
     name: ClassVar[str] = ""
     #: True when suggestions carry a budget (the objective must accept one).
     multi_fidelity: ClassVar[bool] = False
+    #: The full budget of a multi-fidelity strategy, in the objective's unit (None without budgets).
+    max_budget: Budget | None = None
 
     @abstractmethod
     def suggest(self, ctx: SuggestContext) -> Suggestion | None:
@@ -81,6 +88,19 @@ class Strategy(ABC):
     def check(self, space: Space) -> None:
         """Raise `ValueError` if this strategy cannot search `space`."""
 
+    def planned_trials(self, space: Space, trials: Sequence[Trial]) -> int | None:
+        """How many more trials this strategy proposes before it is done, given the history
+        `trials` (what is left of a grid, of a Hyperband plan); None when it has no natural end
+        and goes on until stopped (random search, Bayesian optimisation). `minimize` runs this
+        many when `n_trials` is left out, and the progress bar shows it as its total."""
+        return None
+
+    def cut_short(self, space: Space, trials: Sequence[Trial], n_trials: int) -> str | None:
+        """Why stopping after `n_trials` more trials would leave a misleading result (a
+        Hyperband bracket whose configurations never reach the full budget), as the text of a
+        `PlanCutShortWarning`; None when stopping there is fine."""
+        return None
+
     def describe(self, space: Space) -> str | None:
         """A line or table shown before a run (grid size, Hyperband plan...)."""
         return None
@@ -88,6 +108,11 @@ class Strategy(ABC):
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.settings().items())
         return f"{type(self).__name__}({args})"
+
+
+class PlanCutShortWarning(UserWarning):
+    """`optimize` was given an `n_trials` that stops the strategy's plan in the middle of a
+    unit it should finish (a Hyperband bracket): the result is not what the plan would give."""
 
 
 class TakenConfigurations:
@@ -117,37 +142,34 @@ class TakenConfigurations:
         return self._keys
 
 
-def _registry() -> dict[str, type[Strategy]]:
-    from hpcore.strategies.grid import GridSearch
-    from hpcore.strategies.random import RandomSearch
+#: Strategy name -> "module:Class". Classes are imported on first use, so a grid or random user
+#: never loads the Bayesian module and, through it, numba and SciPy's optimisers.
+_REGISTRY: Mapping[str, str] = MappingProxyType({
+    "bayes": "hpcore.strategies.bayes:BayesianOptimization",
+    "grid": "hpcore.strategies.grid:GridSearch",
+    "hyperband": "hpcore.strategies.hyperband:Hyperband",
+    "random": "hpcore.strategies.random:RandomSearch",
+})
 
-    reg: dict[str, type[Strategy]] = {"random": RandomSearch, "grid": GridSearch}
-    try:
-        from hpcore.strategies.bayes import BayesianOptimization
 
-        reg["bayes"] = BayesianOptimization
-    except ImportError:  # pragma: no cover - while the module does not exist yet
-        pass
-    try:
-        from hpcore.strategies.hyperband import Hyperband
-
-        reg["hyperband"] = Hyperband
-    except ImportError:  # pragma: no cover
-        pass
-    return reg
+def import_object(target: str) -> Any:
+    """The object named by a `"package.module:Name"` string, importing its module."""
+    module_name, sep, attr = target.partition(":")
+    if not sep or not module_name or not attr:
+        raise ValueError(f"expected 'module:Name', got {target!r}")
+    return getattr(importlib.import_module(module_name), attr)
 
 
 def STRATEGIES() -> list[str]:
-    """Names accepted by `make_strategy`."""
-    return sorted(_registry())
+    """Names accepted by `make_strategy` (listed without importing any strategy)."""
+    return sorted(_REGISTRY)
 
 
 def strategy_class(name: str) -> type[Strategy]:
-    """The strategy class registered under `name`; `ValueError` listing the known names."""
-    reg = _registry()
-    if name not in reg:
-        raise ValueError(f"unknown strategy {name!r}; known: {', '.join(sorted(reg))}")
-    return reg[name]
+    """The strategy class registered under `name`, imported now; `ValueError` listing the known names."""
+    if name not in _REGISTRY:
+        raise ValueError(f"unknown strategy {name!r}; known: {', '.join(STRATEGIES())}")
+    return import_object(_REGISTRY[name])
 
 
 def make_strategy(spec: str | Strategy | Mapping[str, Any] | None, **kwargs: Any) -> Strategy:
