@@ -2,7 +2,7 @@
 
     hpcore demo                                   tune something small on embedded defaults
     hpcore run train.py:objective --space space.json --strategy bayes --trials 100 --storage study.db
-    hpcore show study.db [--name N] [--sort value|id] [--top K]
+    hpcore show study.db [--name N] [--sort value|id] [--top K] [--trial ID]
     hpcore plot study.db [--name N] --out plots/
     hpcore bench synthetic ...                    strategy comparison (benchmarks/compare.py)
     hpcore bench mnist ...                        Keras MNIST benchmark (benchmarks/mnist_keras.py)
@@ -20,8 +20,10 @@ import importlib
 import importlib.util
 import inspect
 import json
+import shlex
 import sys
 import textwrap
+import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -178,7 +180,7 @@ def _recommended(record: Any, trials: list[Any]) -> Any:
     return posterior_best_trial(trials, Space.from_dict(record.space), record.direction, seed=record.seed)
 
 
-def _show_study(record: Any, trials: list[Any], sort: str, top: int) -> str:
+def _show_study(record: Any, trials: list[Any], sort: str, top: int, path: str = "STUDY.db") -> str:
     from hpcore.plots import best_trial
     from hpcore.trial import TrialState
 
@@ -236,12 +238,70 @@ def _show_study(record: Any, trials: list[Any], sort: str, top: int) -> str:
     if failed:
         last = failed[0].error.strip().splitlines()[-1] if failed[0].error.strip() else ""
         lines.append(f"\nerror of failed trial {failed[0].id}: {textwrap.shorten(last, 160)}")
+        lines.append(f"its traceback: hpcore show {shlex.quote(str(path))} --name {shlex.quote(record.name)} "
+                     f"--trial {failed[0].id}")
     return "\n".join(lines)
+
+
+def _when(timestamp: float | None) -> str:
+    return "-" if timestamp is None else time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(timestamp))
+
+
+def _indented(text: str, prefix: str = "  ") -> list[str]:
+    return [prefix + line for line in text.rstrip().splitlines()]
+
+
+def _show_trial(record: Any, trial: Any) -> str:
+    """One trial whole: everything stored with it, the error's traceback included."""
+    lines = [f"== trial {trial.id} of study {record.name!r} ({record.direction}) ==",
+             f"state:     {trial.state.value}" + (" (stopped from outside)" if trial.interrupted else ""),
+             f"value:     {'-' if trial.value is None else repr(trial.value)}",
+             f"budget:    {_fmt_value(trial.budget)}"]
+    if trial.previous_budget is not None or trial.config_id is not None:
+        lines.append(f"lineage:   configuration {_fmt_value(trial.config_id)}, "
+                     f"previous budget {_fmt_value(trial.previous_budget)}")
+    lines.append("parameters:" if trial.params else "parameters: none")
+    width = max((len(k) for k in trial.params), default=0)
+    lines += [f"  {k.ljust(width)} = {v!r}" for k, v in trial.params.items()]
+    inactive = [k for k in (record.space or {}) if k not in trial.params]
+    if inactive:
+        lines.append(f"  inactive: {', '.join(inactive)}")
+    duration = f" ({trial.duration:.3f} s)" if trial.duration is not None else ""
+    lines += [f"created:   {_when(trial.created_at)}", f"started:   {_when(trial.started_at)}",
+              f"finished:  {_when(trial.finished_at)}{duration}"]
+    for title, values in (("user attributes", trial.user_attrs), ("strategy info", trial.meta)):
+        if values:
+            lines.append(f"{title}:")
+            lines += [f"  {k}: {json.dumps(v, default=str)}" for k, v in values.items()]
+    if trial.error:
+        lines.append("error:")
+        lines += _indented(trial.error)
+    return "\n".join(lines)
+
+
+def _one_trial(storage: Any, args: argparse.Namespace) -> str:
+    """`hpcore show FILE --trial ID`: the trial of the one study chosen (--name, or the only one)."""
+    if args.sort != "value" or args.top != 20:
+        raise UsageError("--trial shows one trial; --sort and --top apply to the table of trials")
+    records = _select(storage, args.study, args.name)
+    if len(records) > 1:
+        raise UsageError(f"{args.study} holds {len(records)} studies ({', '.join(r.name for r in records)}); "
+                         "choose one with --name")
+    record = records[0]
+    trials = _trials(storage, record)
+    chosen = [t for t in trials if t.id == args.trial]
+    if not chosen:
+        have = f"its trials are 0 to {len(trials) - 1}" if trials else "it has no trials"
+        raise UsageError(f"no trial {args.trial} in study {record.name!r} ({have})")
+    return _show_trial(record, chosen[0])
 
 
 def cmd_show(args: argparse.Namespace) -> int:
     storage = _open_study_file(args.study)
     try:
+        if args.trial is not None:
+            print(_one_trial(storage, args))
+            return 0
         records = _select(storage, args.study, args.name)
         everything = storage.list_studies()
         if args.name is None and len(everything) > 1:
@@ -253,7 +313,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         for i, rec in enumerate(records):
             if i:
                 print()
-            print(_show_study(rec, _trials(storage, rec), args.sort, args.top))
+            print(_show_study(rec, _trials(storage, rec), args.sort, args.top, path=args.study))
     finally:
         storage.close()
     return 0
@@ -374,18 +434,23 @@ def _load_space(path_text: str) -> Any:
         raise UsageError(f"{path_text}: {e}") from None
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    from hpcore.storage.base import open_storage
-    from hpcore.study import Study, TooManyFailures
+def _settings_error(e: ValueError) -> UsageError:
+    """A study that exists with other settings, worded for the command line (one hint)."""
+    from hpcore.study import SettingsMismatch
 
-    if args.trials is not None and args.trials < 0:
-        raise UsageError("--trials must be >= 0")
-    if args.workers < 1:
-        raise UsageError("--workers must be >= 1")
-    space = _load_space(args.space)
-    strategy = _make_strategy(args.strategy, _parse_options(args.option))
-    path, func, fn = load_objective(args.objective)
-    name = args.name or f"{path.stem}-{func}"
+    if not isinstance(e, SettingsMismatch):
+        return UsageError(str(e).replace("\n", " "))
+    what = "; ".join(f"{k}: {' '.join(v.split())}" for k, v in e.problems.items())
+    hint = "use another --name for a new study" + (
+        ", or --allow-changes to switch the stored study's strategy" if "strategy" in e.problems else "")
+    return UsageError(f"study {e.study_name!r} exists with other settings: {what} ({hint})")
+
+
+def _open_run_study(args: argparse.Namespace, space: Any, strategy: Any, name: str) -> Any:
+    """Create or resume the study of `hpcore run`, saying which."""
+    from hpcore.storage.base import open_storage
+    from hpcore.study import Study
+
     if Path(args.storage).is_file():
         _open_study_file(args.storage).close()  # a clear error for a file that is not a study file
     storage = open_storage(args.storage)
@@ -395,22 +460,63 @@ def cmd_run(args: argparse.Namespace) -> int:
         study = Study(space, strategy=strategy, direction=direction, storage=storage, name=name,
                       seed=args.seed, allow_changes=args.allow_changes)
     except ValueError as e:
-        raise UsageError(str(e).replace("\n", " ") + " (use another --name, or --allow-changes for the strategy)") \
-            from None
+        raise _settings_error(e) from None
     if existing is not None:
-        print(f"resuming study {name!r} in {args.storage} ({existing.n_trials} trials so far)")
+        switched = (f"; strategy now {_strategy_text(study.strategy.config())}, was "
+                    f"{_strategy_text(existing.strategy)}" if dict(existing.strategy) != study.strategy.config()
+                    else "")
+        print(f"resuming study {name!r} in {args.storage} ({existing.n_trials} trials so far{switched})")
+    return study
+
+
+def _finished(trials: Sequence[Any]) -> int:
+    return sum(t.state.finished and not t.interrupted for t in trials)
+
+
+def _report_all_failed(e: Exception, study: Any, before: int, args: argparse.Namespace) -> None:
+    """Every trial of this run failed: the first error whole (its traceback), and where to see more."""
+    from hpcore.trial import TrialState
+
+    print(f"hpcore: {str(e).rstrip()}", file=sys.stderr)
+    failed = [t for t in study.trials[before:] if t.state is TrialState.FAILED and not t.interrupted]
+    if failed:
+        print(f"hpcore: a trial in full, its traceback included: hpcore show {shlex.quote(args.storage)} "
+              f"--name {shlex.quote(study.name)} --trial {failed[0].id}", file=sys.stderr)
+
+
+def _report_interrupt(study: Any, args: argparse.Namespace) -> None:
+    """After Ctrl-C: what is kept, and the command that resumes (the same one)."""
+    command = "hpcore " + shlex.join(getattr(args, "argv", None) or sys.argv[1:])
+    print(f"hpcore: interrupted; study {study.name!r} keeps its {_finished(study.trials)} finished trials in "
+          f"{args.storage}", file=sys.stderr)
+    print(f"hpcore: to resume, run the same command again:\n  {command}", file=sys.stderr)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from hpcore.study import TooManyFailures
+
+    if args.trials is not None and args.trials < 0:
+        raise UsageError("--trials must be >= 0")
+    if args.workers < 1:
+        raise UsageError("--workers must be >= 1")
+    space = _load_space(args.space)
+    strategy = _make_strategy(args.strategy, _parse_options(args.option))
+    path, func, fn = load_objective(args.objective)
+    name = args.name or f"{path.stem}-{func}"
+    study = _open_run_study(args, space, strategy, name)
     objective: Callable[..., Any] = ScriptObjective(path, func, fn) if args.workers > 1 else fn
+    before = len(study.trials)
     try:
         result = study.optimize(objective, n_trials=args.trials, timeout=args.timeout, n_workers=args.workers,
                                 verbose=not args.quiet)
     except TypeError as e:  # the objective's signature does not fit the strategy
         raise UsageError(f"{args.objective}: {e}") from None
     except TooManyFailures as e:
-        text = str(e).strip().splitlines()
-        print(f"hpcore: {text[0]}", file=sys.stderr)
-        if len(text) > 1:
-            print(f"hpcore: last line of the first error: {text[-1].strip()}", file=sys.stderr)
+        _report_all_failed(e, study, before, args)
         return 1
+    except KeyboardInterrupt:
+        _report_interrupt(study, args)
+        return 130
     trials = result.trials
     counts = Counter(t.state.value for t in trials)
     print(f"study {name!r} in {args.storage}: {len(trials)} trials ("
@@ -451,7 +557,13 @@ def run_suite(suite: str, argv: list[str]) -> int:
     entry = getattr(module, "main", None)
     if entry is None:
         raise UsageError(f"{module_name} has no main(argv) function")
-    code = entry(argv)
+    # A suite's argparse parser names itself after sys.argv[0] ("hpcore"); show the command that
+    # reaches it instead, so its usage line reads `hpcore bench SUITE [-h] ...`.
+    program, sys.argv[0] = sys.argv[0], f"hpcore bench {suite}"
+    try:
+        code = entry(argv)
+    finally:
+        sys.argv[0] = program
     return code if isinstance(code, int) else 0
 
 
@@ -472,8 +584,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="tune a small model on embedded defaults",
                        description="Tune a small Keras MLP on bundled MNIST digits with Hyperband (when TensorFlow "
                                    "and hpcore's Keras adapter are installed), otherwise a synthetic problem "
-                                   "(Hartmann-6) with Bayesian optimisation. Writes the study to OUT/demo.db and "
-                                   "plots to OUT/demo-plots/.")
+                                   "(Hartmann-6) with Bayesian optimisation. The Keras demo stores its study in "
+                                   "OUT/NAME/study.db (NAME is demo-mnist-hyperband-DATE-TIME), the synthetic one "
+                                   "in OUT/demo.db; plots go to OUT/demo-plots/. The study's path and the command "
+                                   "to inspect it are printed at the end.")
     p.add_argument("--out", default="runs", help="folder for the study file and plots (default: runs)")
     p.add_argument("--trials", type=int, default=None,
                    help="trials of the synthetic demo (default 30 with bayes, 200 with random); the Keras demo "
@@ -515,6 +629,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", default=None, help="only this study (default: every study in the file)")
     p.add_argument("--sort", choices=("value", "id"), default="value", help="row order (default value, best first)")
     p.add_argument("--top", type=int, default=20, help="rows per study (default 20; 0 for all)")
+    p.add_argument("--trial", type=int, default=None, metavar="ID",
+                   help="show this trial whole: parameters, value, state, budget, timings, user attributes and the "
+                        "error with its traceback (needs --name when the file holds several studies)")
     p.set_defaults(func=cmd_show)
 
     p = sub.add_parser("plot", help="plot studies as PNG files",
@@ -544,6 +661,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if len(argv) >= 2 and argv[0] == "bench" and argv[1] in SUITES:
             return run_suite(argv[1], argv[2:])  # the suite parses (and documents) its own options
         args = build_parser().parse_args(argv)
+        args.argv = argv  # `hpcore run` repeats its command line in the resume hint after Ctrl-C
         return int(args.func(args))
     except SystemExit as e:  # argparse: --help (0) or a usage error (2, already printed)
         return e.code if isinstance(e.code, int) else (0 if e.code is None else 2)

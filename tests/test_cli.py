@@ -144,6 +144,58 @@ def test_show_errors(capsys, study_db, tmp_path):
 
 
 # -- plot -------------------------------------------------------------------------------------------------------
+def _diverge(lr: float) -> None:
+    raise FloatingPointError(f"loss diverged at lr={lr}")
+
+
+@pytest.fixture
+def one_study_db(tmp_path) -> Path:
+    """A study with a failed trial (real traceback, user attributes) and a completed one at a budget."""
+    db = tmp_path / "one.db"
+    st = Study(SPACE, strategy="random", storage=db, name="solo", seed=0)
+    t = st.ask()
+    try:
+        _diverge(0.5)
+    except FloatingPointError as e:
+        st.tell(t, exception=e, user_attrs={"epochs": [1, 2], "note": "first try"})
+    st.add({"x": 0.125, "n": 2, "kind": "b"}, 0.5, budget=3, user_attrs={"loss": [0.9, 0.5]})
+    return db
+
+
+def test_show_trial_prints_one_trial_whole_with_its_traceback(capsys, one_study_db):
+    code, out, _ = run(capsys, "show", one_study_db, "--trial", "0")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == "== trial 0 of study 'solo' (minimize) ==" and "state:     FAILED" in lines
+    for name in ("x", "n", "kind", "created", "started", "finished"):
+        assert any(ln.lstrip().startswith(name) for ln in lines), (name, out)
+    assert '  epochs: [1, 2]' in lines and '  note: "first try"' in lines
+    tail = out[out.index("error:\n"):]
+    assert "Traceback (most recent call last):" in tail and "in _diverge" in tail
+    assert tail.rstrip().endswith("FloatingPointError: loss diverged at lr=0.5")
+    code, out, _ = run(capsys, "show", one_study_db, "--name", "solo", "--trial", "1")
+    assert code == 0 and "value:     0.5" in out and "budget:    3" in out and "  x    = 0.125\n" in out
+    assert "  loss: [0.9, 0.5]" in out and "error" not in out
+
+
+def test_show_trial_errors_name_the_problem(capsys, one_study_db, study_db):
+    code, _, err = run(capsys, "show", one_study_db, "--trial", "2")
+    assert code == 2 and "no trial 2 in study 'solo' (its trials are 0 to 1)" in one_line_error(err)
+    code, _, err = run(capsys, "show", one_study_db, "--trial", "-1")
+    assert code == 2 and "no trial -1" in one_line_error(err)
+    code, _, err = run(capsys, "show", study_db, "--trial", "0")
+    assert code == 2 and "2 studies (main, other); choose one with --name" in one_line_error(err)
+    code, _, err = run(capsys, "show", one_study_db, "--trial", "0", "--top", "3")
+    assert code == 2 and "--top" in one_line_error(err)
+    code, _, err = run(capsys, "show", one_study_db, "--trial", "x")
+    assert code == 2 and "invalid int value" in err
+
+
+def test_show_points_from_a_failure_to_its_traceback(capsys, one_study_db):
+    _, out, _ = run(capsys, "show", one_study_db)
+    assert f"its traceback: hpcore show {one_study_db} --name solo --trial 0" in out
+
+
 def test_plot_writes_pngs_for_every_study(capsys, study_db, tmp_path):
     out_dir = tmp_path / "plots"
     code, out, _ = run(capsys, "plot", study_db, "--out", out_dir)
@@ -241,11 +293,14 @@ def test_run_maximize_with_name_and_failures(capsys, project):
     assert any(t.state is hpcore.TrialState.FAILED for t in st.trials)
 
 
-def test_run_all_failed_is_reported_without_traceback(capsys, project):
+def test_run_all_failed_prints_the_first_traceback_whole(capsys, project):
+    db = project / "f.db"
     code, _, err = run(capsys, "run", f"{project / 'train.py'}:always_fails", "--space", project / "space.json",
-                       "--trials", "3", "--storage", project / "f.db", "--quiet")
+                       "--trials", "3", "--storage", db, "--quiet")
     assert code == 1
-    assert "all 3 trials failed" in err and "broken objective" in err and "Traceback" not in err.split("\n")[0]
+    assert "hpcore: all 3 trials failed; the first error:\nTraceback (most recent call last):\n" in err
+    assert "in always_fails\n" in err and "RuntimeError: broken objective\n" in err
+    assert err.rstrip().endswith(f"hpcore show {db} --name train-always_fails --trial 0")
 
 
 @pytest.mark.skipif("grid" not in STRATEGIES(), reason="grid strategy missing")
@@ -467,3 +522,42 @@ def test_module_docstring_lists_every_command():
     doc = textwrap.dedent(cli.__doc__ or "")
     for command in ("demo", "run", "show", "plot", "bench synthetic", "bench mnist"):
         assert f"hpcore {command}" in doc
+
+
+# -- a fast start, true help texts (issue 13) ------------------------------------------------------------------------
+@pytest.mark.parametrize("suite", sorted(cli.SUITES))
+def test_bench_suite_help_names_the_command_that_reaches_it(capsys, monkeypatch, suite):
+    if importlib.util.find_spec(cli.SUITES[suite][0]) is None:
+        pytest.skip(f"{cli.SUITES[suite][0]} is not installed")
+    monkeypatch.setattr(sys, "argv", ["/somewhere/bin/hpcore", "bench", suite, "--help"])
+    code, out, _ = run(capsys, "bench", suite, "--help")
+    assert code == 0 and out.startswith(f"usage: hpcore bench {suite} [-h]"), out[:200]
+    assert sys.argv[0] == "/somewhere/bin/hpcore"  # restored for whatever runs next
+
+
+def test_demo_help_says_where_each_demo_stores_its_study(capsys):
+    _, out, _ = run(capsys, "demo", "--help")
+    text = " ".join(out.split())
+    assert "OUT/NAME/study.db (NAME is demo-mnist-hyperband-DATE-TIME)" in text
+    assert "synthetic one in OUT/demo.db" in text and "OUT/demo-plots/" in text
+
+
+def test_keras_demo_study_lives_where_the_help_says(tmp_path, monkeypatch):
+    """The real Keras adapter (its search stubbed out): the study file is OUT/NAME/study.db."""
+    pytest.importorskip("keras")
+    adapter = demo._keras_adapter()
+    if isinstance(adapter, str):
+        pytest.skip(adapter)
+    tuner_cls, _ = adapter
+
+    class NoSearch(tuner_cls):
+        def search(self, *args, **kwargs):  # no training: only where the study goes is checked
+            return None
+
+    rng = np.random.default_rng(0)
+    digits = (rng.integers(0, 256, (600, 28, 28)), rng.integers(0, 10, 600))
+    monkeypatch.setattr(demo, "_keras_adapter", lambda: (NoSearch, lambda: digits))
+    result = demo.run_demo(out=tmp_path, seed=0, verbose=False, echo=lambda line: None)
+    assert result.study_name.startswith("demo-mnist-hyperband-")
+    assert result.storage == tmp_path / result.study_name / "study.db" and result.storage.is_file()
+    assert not (tmp_path / "demo.db").exists()

@@ -209,6 +209,7 @@ class Tuner:
         return hp
 
     def _open_study(self) -> Study:
+        self._resuming = False
         storage = SQLiteStorage(self.project_dir / _DB)
         space = self._declare_space()
         direction = self.objective.direction
@@ -217,6 +218,7 @@ class Tuner:
                          name=self.project_name, seed=self.seed)
         study = Study(None, strategy=self.strategy, direction=direction, storage=storage,
                       name=self.project_name, seed=self.seed)
+        self._resuming = True  # the first search says so
         changed = [f"~ {n}: stored {study.space[n]!r}, build now declares {p!r}"
                    for n, p in space.items() if n in study.space and study.space[n] != p]
         if changed:
@@ -256,6 +258,9 @@ class Tuner:
         fit_args, fit_kwargs = self._prepare_fit(fit_args, fit_kwargs)
         callbacks = list(fit_kwargs.pop("callbacks", None) or [])
         fit_kwargs["verbose"] = 2 if verbose >= 2 else 0
+        if verbose and self._resuming:
+            print(self._resume_line(), flush=True)
+        self._resuming = False
         if self.multi_fidelity:
             for k in ("epochs", "initial_epoch"):
                 if k in fit_kwargs:
@@ -273,6 +278,13 @@ class Tuner:
             if info:
                 print(f"hpcore: {info}", flush=True)
         _Search(self, fit_args, fit_kwargs, callbacks, verbose).run()
+
+    def _resume_line(self) -> str:
+        trials = self.study.trials
+        done = "" if self.max_trials is None else \
+            f", {sum(self._counted(t) for t in trials)} of max_trials={self.max_trials} done"
+        return (f"hpcore: resuming the search in {self.project_dir}: {len(trials)} trials from earlier runs"
+                f"{done} (overwrite=True starts again)")
 
     # -- results -------------------------------------------------------------------------------------
     def _rank_key(self, t: Trial) -> tuple[float, float]:
@@ -329,7 +341,7 @@ class Tuner:
         for t in best:
             budget = f", {t.budget} epochs" if t.budget is not None else ""
             print(f"\ntrial {t.id}: {self.objective.name} = {t.value:.6g}{budget}")
-            for name, v in t.params.items():
+            for name, v in _used_params(t).items():
                 print(f"  {name}: {v}")
 
     def __repr__(self) -> str:
@@ -354,6 +366,7 @@ class _Search:
         self.fit_names: set[str] = set()
         for t in self.study.trials:
             self.fit_names.update(t.user_attrs.get("fit_params", ()))
+        self.best = _BestPerBudget(tuner.objective, self.study.trials)
 
     # -- trial accounting -----------------------------------------------------------------------
     def _remaining(self) -> float:
@@ -472,6 +485,9 @@ class _Search:
             return
         except KeyboardInterrupt as e:
             study.tell(trial, exception=f"{_INTERRUPTED}{type(e).__name__}")
+            if hasattr(e, "add_note"):  # printed under the traceback (Python 3.11+)
+                e.add_note(f"hpcore: interrupted; the project keeps its finished trials in {tuner.project_dir}: "
+                           "making the tuner again with the same directory and project_name resumes the search")
             raise
         except Exception as e:
             self._tell_failure(trial, e, time.perf_counter() - started)
@@ -523,6 +539,7 @@ class _Search:
         stats["fit_s"] += res.fit_seconds
         stats["build_s"] += res.build_seconds
         stats["checkpoint_s"] += res.checkpoint_seconds
+        self.best.add(done)
         if done.state is TrialState.COMPLETE:
             self.completed += 1
             self.consecutive_failures = 0
@@ -581,17 +598,57 @@ class _Search:
             self.first_error = (text, e)
 
     def _print(self, t: Trial, res: TrialResult, seconds: float) -> None:
-        best = self.tuner.get_best_trials(1)
+        """One line per trial: budget, value, the best so far at the same budget, and the
+        parameters the model used (not those a configuration merely carries, e.g. units_3 of a
+        1-layer model)."""
         budget = ""
         if t.budget is not None:
             restored = res.executions[0].resumed_from
-            unit = "epoch" if t.budget == 1 else "epochs"
-            budget = f" [{t.budget} {unit}" + (f", continued from epoch {restored}]" if restored else "]")
-        params = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in t.params.items())
+            budget = f" [{_epochs(t.budget)}" + (f", continued from epoch {restored}]" if restored else "]")
         value = "FAILED" if t.value is None else f"{t.value:.4f}"
-        best_s = f" (best {best[0].value:.4f})" if best else ""
-        print(f"trial {t.id}{budget}: {self.tuner.objective.name}={value}{best_s} {seconds:.1f}s  {params}",
-              flush=True)
+        best = self.best.at(t.budget)
+        best_s = ""
+        if best is not None:  # the best at this trial's budget: a value at another budget does not compare
+            where = f" at {_epochs(t.budget)}:" if t.budget is not None else ""
+            best_s = f" (best{where} {best:.4f})"
+        print(f"trial {t.id}{budget}: {self.tuner.objective.name}={value}{best_s} {seconds:.1f}s  "
+              f"{_used_params_text(t)}", flush=True)
+
+
+def _epochs(n: Any) -> str:
+    return f"{n} epoch" if n == 1 else f"{n} epochs"
+
+
+def _used_params(t: Trial) -> dict[str, Any]:
+    """The parameters the trial's model read, not those its configuration merely carries (all of
+    them for a trial that did not record which)."""
+    used = t.user_attrs.get("used_params")
+    return {k: v for k, v in t.params.items() if used is None or k in used}
+
+
+def _used_params_text(t: Trial) -> str:
+    return ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in _used_params(t).items())
+
+
+class _BestPerBudget:
+    """The best value at each budget, kept as trials finish (no rescan of the history per trial).
+    Single-fidelity trials all have budget None."""
+
+    def __init__(self, objective: Objective, trials: list[Trial]) -> None:
+        self.objective = objective
+        self.best: dict[Any, float] = {}
+        for t in trials:
+            self.add(t)
+
+    def add(self, t: Trial) -> None:
+        if not t.ok or "duplicate_of" in t.user_attrs:
+            return
+        current = self.best.get(t.budget)
+        if current is None or self.objective.better(t.value, current):  # type: ignore[arg-type]
+            self.best[t.budget] = t.value  # type: ignore[assignment]
+
+    def at(self, budget: Any) -> float | None:
+        return self.best.get(budget)
 
 
 # -- KerasTuner's class names ------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 
 import numpy as np
 import pytest
@@ -257,3 +258,70 @@ def test_several_batches_per_call_unless_a_callback_watches_batches(tmp_path, mn
     tuner = kt.Tuner(probe, objective="val_accuracy", max_trials=1, directory=tmp_path, project_name="watched")
     tuner.search(x, y, epochs=1, batch_size=10, validation_data=(xv, yv), callbacks=[BatchCounter()], verbose=0)
     assert probe.steps == [1] and BatchCounter.batches == 30
+
+
+# -- what a search prints (issue 13) ----------------------------------------------------------------------
+class ScoredByBudget(kt.HyperModel):
+    """No training: `fit` returns a score that falls with the epochs (the budget), so a trial at a
+    low budget scores higher than every trial at a larger one. Builds 1-3 tiny Dense layers."""
+
+    def build(self, hp):
+        model = keras.Sequential([keras.Input((4,))])
+        for i in range(hp.Int("num_layers", 1, 3, default=3)):  # units_0..2 are declared up front
+            model.add(keras.layers.Dense(hp.Int(f"units_{i}", 2, 4, step=2)))
+        model.compile(optimizer="sgd", loss="mse")
+        return model
+
+    def fit(self, hp, model, *args, epochs=1, **kwargs):
+        return 1.0 - 0.1 * epochs + 0.01 * len(model.layers)
+
+
+def trial_lines(out: str) -> list[str]:
+    return [ln for ln in out.splitlines() if ln.startswith("trial ")]
+
+
+def test_trial_lines_list_only_the_parameters_the_model_used(tmp_path, capsys):
+    x, y = np.zeros((8, 4)), np.zeros((8, 1))
+    tuner = kt.RandomSearch(ScoredByBudget(), objective=kt.Objective("score", "max"), max_trials=1,
+                            directory=tmp_path, project_name="active", seed=0)
+    tuner.study.enqueue({"num_layers": 1, "units_0": 2, "units_1": 4, "units_2": 4})
+    tuner.search(x, y)
+    (line,) = trial_lines(capsys.readouterr().out)
+    assert "num_layers=1" in line and "units_0=2" in line
+    assert "units_1" not in line and "units_2" not in line, line
+
+
+def test_best_so_far_is_never_worse_than_the_trial_and_a_rerun_says_it_resumes(tmp_path, capsys):
+    x, y = np.zeros((8, 4)), np.zeros((8, 1))
+    kw = {"objective": kt.Objective("score", "max"), "max_epochs": 3, "factor": 3, "directory": tmp_path,
+          "project_name": "hb", "seed": 0}
+    tuner = kt.Hyperband(ScoredByBudget(), hyperband_iterations=2, **kw)  # budget 1 again after budget 3
+    tuner.search(x, y)
+    out = capsys.readouterr().out
+    assert "resuming" not in out
+    pattern = re.compile(r"trial \d+ \[(\d+) epochs?.*\]: score=([\d.]+) \(best (?:at \d+ epochs?: )?([\d.]+)\)")
+    budgets = []
+    for line in trial_lines(out):
+        budget, value, best = pattern.match(line).groups()
+        budgets.append(int(budget))
+        assert float(best) >= float(value), line
+    assert 1 in budgets[budgets.index(3):]  # the case that printed a worse "best"
+
+    again = kt.Hyperband(ScoredByBudget(), hyperband_iterations=2, **kw)
+    again.search(x, y)
+    out = capsys.readouterr().out
+    n = len(tuner.study.trials)
+    assert f"resuming the search in {tmp_path / 'hb'}: {n} trials from earlier runs" in out.splitlines()[0]
+
+
+def test_ctrl_c_in_a_search_says_that_making_the_tuner_again_resumes(tmp_path):
+    class Interrupted(ScoredByBudget):
+        def fit(self, hp, model, *args, **kwargs):
+            raise KeyboardInterrupt
+
+    tuner = kt.RandomSearch(Interrupted(), objective=kt.Objective("score", "max"), max_trials=2,
+                            directory=tmp_path, project_name="ki", seed=0)
+    with pytest.raises(KeyboardInterrupt) as info:
+        tuner.search(np.zeros((8, 4)), np.zeros((8, 1)))
+    assert "the same directory and project_name resumes" in "".join(getattr(info.value, "__notes__", []))
+    assert [t.state for t in tuner.study.trials] == [hpcore.TrialState.FAILED]
