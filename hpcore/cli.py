@@ -140,8 +140,12 @@ def _open_study_file(path: str) -> Any:
         raise UsageError(f"{path} is not a study file (not an SQLite database)")
     import sqlite3
 
+    from hpcore.storage import StudyFileError
+
     try:
         return SQLiteStorage(p)
+    except StudyFileError as e:  # already names the file and the cause
+        raise UsageError(str(e)) from None
     except sqlite3.Error as e:
         raise UsageError(f"cannot open {path} as a study file: {e}") from None
 
@@ -493,7 +497,7 @@ def _report_interrupt(study: Any, args: argparse.Namespace) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from hpcore.study import TooManyFailures
+    from hpcore.study import TooManyFailures, natural_n_trials
 
     if args.trials is not None and args.trials < 0:
         raise UsageError("--trials must be >= 0")
@@ -506,8 +510,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     study = _open_run_study(args, space, strategy, name)
     objective: Callable[..., Any] = ScriptObjective(path, func, fn) if args.workers > 1 else fn
     before = len(study.trials)
+    n_trials = natural_n_trials(study) if args.trials is None else args.trials
     try:
-        result = study.optimize(objective, n_trials=args.trials, timeout=args.timeout, n_workers=args.workers,
+        result = study.optimize(objective, n_trials=n_trials, timeout=args.timeout, n_workers=args.workers,
                                 verbose=not args.quiet)
     except TypeError as e:  # the objective's signature does not fit the strategy
         raise UsageError(f"{args.objective}: {e}") from None
@@ -609,7 +614,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="random, grid, bayes, hyperband... (those installed; default random)")
     p.add_argument("--option", action="append", metavar="KEY=VALUE",
                    help="strategy option, repeatable; VALUE is JSON (e.g. --option max_budget=81)")
-    p.add_argument("--trials", type=int, default=100, help="trials to run now (default 100)")
+    p.add_argument("--trials", type=int, default=None,
+                   help="trials to run now (default: the rest of a Hyperband plan or a grid, else 100)")
     p.add_argument("--timeout", type=float, default=None, help="stop starting trials after this many seconds")
     p.add_argument("--storage", default="study.db", metavar="STUDY.db",
                    help="SQLite file; an existing study of the same name is resumed (default study.db)")

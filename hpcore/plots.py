@@ -363,7 +363,7 @@ def _axis_position(p: Parameter, v: Any) -> float:
     if isinstance(p, (Float, Int)):
         if p.log:
             return (math.log(x) - math.log(p.low)) / (math.log(p.high) - math.log(p.low))
-        return (x - p.low) / (p.high - p.low)
+        return (x / 2 - p.low / 2) / (p.high / 2 - p.low / 2)  # halves: no overflow at ±1e308
     return math.nan
 
 

@@ -12,8 +12,11 @@ and `Space.snap`, so the treatment of log scales, steps, integers, one-hot choic
 inactive conditional parameters lives here and nowhere else:
 
 - log parameters are encoded in log space;
-- discrete numeric parameters (`Int`, `Float` with `step`) get equal-width cells: the
-  encoded interval is padded by half a step at both ends and decoding rounds to the grid;
+- discrete numeric parameters (`Int`, `Float` with `step`) get equal-width cells: value k of
+  n sits at u = (k + 1/2) / n and u decodes to k = floor(u n) (log-scaled ones: cells padded by
+  half a step in log space). Values are arithmetic on low + k*step, never a stored grid, so a
+  parameter with 2**31 values costs no memory; only `Space.grid` enumerates, up to `GRID_LIMIT`;
+- bounds as wide as the float range (Float(-1e308, 1e308)) are encoded without overflow;
 - `Choice` is one-hot (never an ordinal number), decoded by argmax;
 - an inactive conditional parameter is encoded as the constant `INACTIVE` in all its
   dimensions, never as an imputed default.
@@ -24,6 +27,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Iterator, Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -31,6 +35,7 @@ import numpy as np
 __all__ = [
     "GRID_LIMIT",
     "INACTIVE",
+    "STEP_LIMIT",
     "Bool",
     "Choice",
     "Fixed",
@@ -44,12 +49,83 @@ __all__ = [
 INACTIVE = 0.5
 #: Largest grid `Space.grid` will enumerate.
 GRID_LIMIT = 1_000_000
+#: Most steps a value of a stepped parameter (and every `Int`) may lie from 0:
+#: max(|low|, |high|) <= STEP_LIMIT * step. Within it floats keep neighbouring values at least 16
+#: ulps apart, so grid indices, the unit-cube encoding and membership are exact arithmetic.
+STEP_LIMIT = 2**48
 
 _PRIMITIVES = (str, int, float, bool, type(None))
 
 
 def _is_number(x: Any) -> bool:
     return isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, (bool, np.bool_))
+
+
+def _is_finite_number(x: Any) -> bool:
+    """A number that is finite as a float (an int beyond the float range is not)."""
+    try:
+        return _is_number(x) and math.isfinite(x)
+    except OverflowError:
+        return False
+
+
+def _show(x: Any) -> str:
+    """repr for an error message, shortening integers of hundreds of digits."""
+    if isinstance(x, int) and abs(x) > 10**30:
+        return f"{'-' if x < 0 else ''}an integer of {len(str(abs(x)))} digits"
+    return repr(x)
+
+
+def _lerp(lo: float, hi: float, f: Any) -> Any:
+    """lo + f * (hi - lo) for f (scalar or array) in [0, 1], without overflow when hi - lo
+    exceeds the float range (Float(-1e308, 1e308)): then computed in halves, which is exact
+    because halving a normal float is."""
+    span = hi - lo
+    if math.isfinite(span):
+        return lo + f * span
+    return (lo / 2 + f * (hi / 2 - lo / 2)) * 2
+
+
+def _unlerp(lo: float, hi: float, x: Any) -> Any:
+    """(x - lo) / (hi - lo), the inverse of `_lerp`, without overflow."""
+    span = hi - lo
+    if math.isfinite(span):
+        return (x - lo) / span
+    return (x / 2 - lo / 2) / (hi / 2 - lo / 2)
+
+
+def _decimals(x: float) -> int:
+    """Digits after the decimal point in the shortest repr of x (0.656 -> 3, 1e-09 -> 9)."""
+    exponent = Decimal(repr(float(x))).as_tuple().exponent
+    return max(0, -int(exponent))
+
+
+class _NaNKey:
+    """Stands for NaN in equality keys, so Fixed(nan) equals a Fixed(nan) read back from JSON
+    (nan != nan, and a fresh nan object defeats Python's identity shortcut)."""
+
+    def __repr__(self) -> str:
+        return "nan"
+
+    def __reduce__(self) -> str:
+        return "_NAN_KEY"  # unpickles as the one instance, so keys and spaces sent to workers compare
+
+
+_NAN_KEY = _NaNKey()
+#: Stands for "a value no condition names" when `Space.size` counts conditional spaces.
+_OTHER_VALUE = object()
+
+
+def _freeze(obj: Any) -> Any:
+    """A hashable equality key of a parameter's `to_dict()`: NaN equal to NaN, booleans apart
+    from the numbers 0 and 1, numbers equal across int and float (Float(0, 1) == Float(0.0, 1.0))."""
+    if isinstance(obj, Mapping):
+        return frozenset((k, _freeze(v)) for k, v in obj.items())
+    if isinstance(obj, (list, tuple)):
+        return tuple(_freeze(v) for v in obj)
+    if isinstance(obj, float) and math.isnan(obj):
+        return _NAN_KEY
+    return (type(obj) is bool, obj)
 
 
 class Parameter:
@@ -85,6 +161,11 @@ class Parameter:
         """The canonical Python value for `value` (int for `Int`, float for `Float`...)."""
         return value
 
+    def canonical(self, value: Any) -> Any:
+        """The value to store for a user-given `value` that `contains` accepted: `normalize`d,
+        and for a stepped `Float` the grid value it names (0.1 + 0.2 -> 0.3)."""
+        return self.normalize(value)
+
     def encode_values(self, values: np.ndarray) -> np.ndarray:
         """Values (m,) -> unit-cube block (m, n_dims)."""
         raise NotImplementedError
@@ -116,11 +197,14 @@ class Parameter:
             d["condition"] = {k: list(v) for k, v in self.condition.items()}
         return d
 
+    def _identity(self) -> Any:
+        return _freeze(self.to_dict())
+
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Parameter) and self.to_dict() == other.to_dict()
+        return isinstance(other, Parameter) and self._identity() == other._identity()
 
     def __hash__(self) -> int:
-        return hash(repr(self))
+        return hash(self._identity())
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self._args().items())
@@ -129,7 +213,15 @@ class Parameter:
 
 
 class _Numeric(Parameter):
-    """Shared maths of `Float` and `Int`: an interval, optionally log-scaled and stepped."""
+    """Shared maths of `Float` and `Int`: an interval, optionally log-scaled and stepped.
+
+    A stepped parameter takes the values v_k = low + k*step, k = 0..K, K = floor((high - low)
+    / step) (a grid value within a billionth of a step of `high` counts as reaching it). They are
+    computed on demand, never stored: a grid of 2**31 seeds costs nothing until a grid search
+    enumerates it. Float values are rounded to the decimals of `low` and `step` (so 0.1 + 3*0.2 is
+    0.7, not 0.7000000000000001) and clipped to [low, high]; sampling, decoding, snapping and the
+    grid all go through `_value_at`/`_values_at`, so a suggestion equals a grid value exactly.
+    """
 
     def __init__(self, low: Any, high: Any, log: bool, step: Any, condition: Mapping | None) -> None:
         super().__init__(condition)
@@ -141,8 +233,8 @@ class _Numeric(Parameter):
     def _check(self, name: str) -> None:
         for arg in ("low", "high"):
             v = getattr(self, arg)
-            if not _is_number(v) or not math.isfinite(v):
-                raise ValueError(f"parameter {name!r}: {arg} must be a finite number, got {v!r}")
+            if not _is_finite_number(v):
+                raise ValueError(f"parameter {name!r}: {arg} must be a finite number, got {_show(v)}")
         if self.low >= self.high:
             raise ValueError(
                 f"parameter {name!r}: low must be < high, got low={self.low!r}, high={self.high!r}"
@@ -151,92 +243,162 @@ class _Numeric(Parameter):
         if self.log and self.low <= 0:
             raise ValueError(f"parameter {name!r}: log=True needs low > 0, got low={self.low!r}")
         if self.step is not None:
-            if not _is_number(self.step) or not math.isfinite(self.step) or self.step <= 0:
+            if not _is_finite_number(self.step) or self.step <= 0:
                 raise ValueError(f"parameter {name!r}: step must be a positive number, got {self.step!r}")
-            if self.step > self.high - self.low:
+            span = self.high - self.low  # may be inf for floats: then no step is too large
+            # Float(1.0, 1.001, step=0.001) has two values though 1.001 - 1.0 < 0.001 in floats.
+            if self.step > span and not math.isclose(self.step, span, rel_tol=1e-9):
                 raise ValueError(
-                    f"parameter {name!r}: step={self.step!r} is larger than high - low = {self.high - self.low!r}"
+                    f"parameter {name!r}: step={self.step!r} is larger than high - low = {span!r}"
                 )
+            self._check_step_limit(name)
         self._prepare()
 
+    def _check_step_limit(self, name: str) -> None:
+        magnitude = max(abs(self.low), abs(self.high))
+        if magnitude > STEP_LIMIT * self.step:
+            other = "Float for a wider range" if isinstance(self, Int) else "no step"
+            raise ValueError(
+                f"parameter {name!r}: values up to {_show(magnitude)} lie more than 2**48 steps of {self.step!r}"
+                f" from 0, too close together for floats to tell apart exactly (use a larger step, or {other})"
+            )
+
+    def _last_index(self) -> int:
+        """K, the index of the last grid value (stepped parameters only)."""
+        raise NotImplementedError
+
     def _prepare(self) -> None:
-        # Grid values (discrete case) and the padded interval in transformed (log or linear) space.
         self._discrete = self.step is not None
-        t = np.log if self.log else (lambda x: x)
-        if self._discrete:
-            k = math.floor((self.high - self.low) / self.step + 1e-9)
-            self._grid = self.low + self.step * np.arange(k + 1, dtype=float)
-            lo, hi = float(self._grid[0]), float(self._grid[-1])
-            if len(self._grid) == 1:
-                self._t_lo, self._t_hi = float(t(lo)) - 0.5, float(t(lo)) + 0.5
-            else:
-                # Half a cell of padding (measured in transformed space) gives every grid value
-                # an equally wide cell, so uniform u gives uniform values on linear scales.
-                self._t_lo = float(t(lo) - 0.5 * (t(float(self._grid[1])) - t(lo)))
-                self._t_hi = float(t(hi) + 0.5 * (t(hi) - t(float(self._grid[-2]))))
-        else:
-            self._grid = None
-            self._t_lo, self._t_hi = float(t(float(self.low))), float(t(float(self.high)))
-        self._grid_list = None if self._grid is None else [float(v) for v in self._grid]
+        self._lo, self._hi = float(self.low), float(self.high)
+        self._wide = not math.isfinite(self._hi - self._lo)  # Float(-1e308, 1e308): compute in halves
+        if not self._discrete:
+            # np.log, not math.log, here and below: the same bits as the vectorised encoding.
+            self._t_lo, self._t_hi = (_log(self._lo), _log(self._hi)) if self.log else (self._lo, self._hi)
+            return
+        self._step = float(self.step)
+        self._scale = self._rounding_scale()
+        self._last = self._last_index()
+        self._n = self._last + 1
+        if self.log:
+            # Half a cell of padding (measured in log space) at both ends, as between neighbours.
+            t0, t1 = _log(self._value_at(0)), _log(self._value_at(1))
+            tk, tj = _log(self._value_at(self._last)), _log(self._value_at(self._last - 1))
+            self._t_lo, self._t_hi = t0 - 0.5 * (t1 - t0), tk + 0.5 * (tk - tj)
 
-    def _transform(self, x: np.ndarray) -> np.ndarray:
-        return np.log(x) if self.log else x
+    def _rounding_scale(self) -> float | None:
+        """10**d for rounding Float grid values to d decimals (None for Int, or when a float
+        cannot hold the rounded values exactly: then low + k*step is used as it is)."""
+        return None
 
-    def _untransform(self, t: np.ndarray) -> np.ndarray:
-        return np.exp(t) if self.log else t
+    # -- the grid, by arithmetic ----------------------------------------------------------------------
+    def _value_at(self, k: int) -> Any:
+        """v_k for one index (Python scalar); bit-identical to `_values_at`."""
+        raise NotImplementedError
 
+    def _values_at(self, k: np.ndarray) -> np.ndarray:
+        """v_k for indices k: (m,) int64 -> (m,)."""
+        raise NotImplementedError
+
+    def _position(self, x: Any) -> Any:
+        """(x - low) / step, the (fractional) grid index of x; scalar or array, without overflow."""
+        if self._wide:
+            return (x / 2 - self._lo / 2) / self._step * 2
+        return (x - self._lo) / self._step
+
+    def _nearest_index(self, x: float) -> int:
+        return min(max(round(self._position(min(max(x, self._lo), self._hi))), 0), self._last)
+
+    # -- membership, encoding, decoding -------------------------------------------------------------------
     def contains(self, value: Any) -> bool:
-        if not _is_number(value) or not math.isfinite(value):
+        if not _is_finite_number(value):
             return False
-        if self._grid is not None:
-            idx = np.abs(self._grid - value).argmin()
-            return bool(abs(self._grid[idx] - value) <= 1e-9 * max(1.0, abs(value)))
-        return self.low <= value <= self.high
+        if not self._discrete:
+            return self.low <= value <= self.high
+        x = float(value)
+        if not self._lo - self._step <= x <= self._hi + self._step:  # also keeps the index finite
+            return False
+        k = round(self._position(x))
+        if not 0 <= k <= self._last:
+            return False
+        # Float noise in a user's value (0.1 + 0.2) still names the grid value next to it.
+        return abs(self._value_at(k) - x) <= max(1e-9 * self.step, 2 * math.ulp(x))
 
     def encode_values(self, values: np.ndarray) -> np.ndarray:
         x = np.asarray(values, dtype=float)
-        u = (self._transform(x) - self._t_lo) / (self._t_hi - self._t_lo)
-        return u.reshape(-1, 1)
+        if self._discrete and not self.log:
+            # Equal-width cells: value k has the centre (k + 1/2) / n.
+            u = (self._position(x) + 0.5) / self._n
+        else:
+            u = _unlerp(self._t_lo, self._t_hi, np.log(x) if self.log else x)
+        return np.asarray(u, dtype=float).reshape(-1, 1)
+
+    def _indices(self, u: np.ndarray) -> np.ndarray:
+        """Grid indices (m,) int64 of unit-cube coordinates u (m,) in [0, 1]."""
+        if not self.log:
+            return np.minimum(np.floor(u * self._n).astype(np.int64), self._last)
+        x = np.clip(np.exp(_lerp(self._t_lo, self._t_hi, u)), self._lo, self._hi)
+        return np.clip(np.rint(self._position(x)), 0, self._last).astype(np.int64)
+
+    def _index(self, u: float) -> int:
+        """Scalar twin of `_indices` (same floating-point operations, so the same index)."""
+        if not self.log:
+            return min(math.floor(u * self._n), self._last)
+        x = min(max(float(np.exp(_lerp(self._t_lo, self._t_hi, u))), self._lo), self._hi)
+        return min(max(round(self._position(x)), 0), self._last)
 
     def _decode_float(self, u: np.ndarray) -> np.ndarray:
         u = np.clip(np.asarray(u, dtype=float).reshape(-1), 0.0, 1.0)
-        x = self._untransform(self._t_lo + u * (self._t_hi - self._t_lo))
-        if self._grid is None:
-            # The ends map exactly to the bounds (exp(log(high)) can be one ulp off).
-            return np.where(u >= 1.0, float(self.high), np.where(u <= 0.0, float(self.low), np.clip(x, self.low, self.high)))
-        idx = np.rint((x - self._grid[0]) / self.step).astype(np.int64)
-        return self._grid[np.clip(idx, 0, len(self._grid) - 1)]
+        if self._discrete:
+            return self._values_at(self._indices(u))
+        t = _lerp(self._t_lo, self._t_hi, u)
+        x = np.exp(t) if self.log else t
+        # The ends map exactly to the bounds (exp(log(high)) can be one ulp off).
+        return np.where(u >= 1.0, self._hi, np.where(u <= 0.0, self._lo, np.clip(x, self._lo, self._hi)))
 
-    def _decode_scalar(self, u: float) -> float:
+    def _decode_scalar(self, u: float) -> Any:
         u = min(max(u, 0.0), 1.0)
-        t = self._t_lo + u * (self._t_hi - self._t_lo)
+        if self._discrete:
+            return self._value_at(self._index(u))
+        if u >= 1.0:
+            return self._hi
+        if u <= 0.0:
+            return self._lo
+        t = _lerp(self._t_lo, self._t_hi, u)
         x = float(np.exp(t)) if self.log else t  # np.exp, not math.exp: bit-identical to the vectorised path
-        if self._grid is None:
-            return float(self.high) if u >= 1.0 else float(self.low) if u <= 0.0 else min(max(x, self.low), self.high)
-        idx = min(max(round((x - self._grid_list[0]) / self.step), 0), len(self._grid_list) - 1)
-        return self._grid_list[idx]
+        return min(max(x, self._lo), self._hi)
 
     def decode_one(self, u: Sequence[float]) -> Any:
         return self.normalize(self._decode_scalar(float(u[0])))
 
     def grid_values(self, grid_points: int | None) -> list:
-        if self._grid is not None:
-            return [self.normalize(v) for v in self._grid]
+        if self._discrete:
+            if self._n > GRID_LIMIT:
+                raise ValueError(f"has {self._n:,} values, more than a grid can hold ({GRID_LIMIT:,}); "
+                                 "give it a larger step, or sample it (random or bayes strategy)")
+            return [self._value_at(k) for k in range(self._n)]
         if grid_points is None:
             raise ValueError("needs step= or the grid strategy's grid_points= to be gridded")
         if grid_points < 2:
             return [self.normalize(self.low)]
-        pts = np.linspace(self._t_lo, self._t_hi, int(grid_points))
-        return [self.normalize(v) for v in self._untransform(pts)]
+        if grid_points > GRID_LIMIT:
+            raise ValueError(f"grid_points={grid_points:,} is more than a grid can hold ({GRID_LIMIT:,})")
+        if self._wide:
+            pts = _lerp(self._t_lo, self._t_hi, np.arange(grid_points) / (grid_points - 1))
+        else:
+            pts = np.linspace(self._t_lo, self._t_hi, int(grid_points))
+        values = np.clip(np.exp(pts) if self.log else pts, self._lo, self._hi)
+        values[0], values[-1] = self._lo, self._hi  # the bounds exactly, also on a log scale
+        return [self.normalize(v) for v in values]
 
     @property
     def size(self) -> float:
-        return float(len(self._grid)) if self._grid is not None else math.inf
+        return float(self._n) if self._discrete else math.inf
 
 
 class Float(_Numeric):
     """A real-valued parameter on [low, high]; `log=True` samples and models it on a log scale;
-    `step` makes it discrete (values low, low+step, ... <= high)."""
+    `step` makes it discrete (values low, low+step, ... <= high, rounded to the decimals of
+    `low` and `step`)."""
 
     kind = "float"
 
@@ -250,8 +412,45 @@ class Float(_Numeric):
     ) -> None:
         super().__init__(low, high, log, step, condition)
 
+    def _last_index(self) -> int:
+        # floor((high - low) / step), corrected on the values themselves: the quotient can be a
+        # hair below an integer (0.6 / 0.2 = 2.9999999999999996, 1 / 1e-9 = 999999999.9999999).
+        reach = self._hi + 1e-9 * self._step
+        k = math.floor(self._position(self._hi))
+        while self._unclipped_at(k + 1) <= reach:
+            k += 1
+        while k > 1 and self._unclipped_at(k) > reach:
+            k -= 1
+        return k
+
+    def _rounding_scale(self) -> float | None:
+        d = max(_decimals(self.step), _decimals(self.low))
+        # Round only where the result is exact: 10**d a float without error (d <= 22) and
+        # every value times 10**d an integer a float holds exactly.
+        if d > 22 or max(abs(self._lo), abs(self._hi)) * 10.0**d >= 2.0**53:
+            return None
+        return 10.0**d
+
+    def _unclipped_at(self, k: int) -> float:
+        x = (self._lo / 2 + k * (self._step / 2)) * 2 if self._wide else self._lo + k * self._step
+        if self._scale is not None:
+            x = round(x * self._scale) / self._scale
+        return x
+
+    def _value_at(self, k: int) -> float:
+        return min(max(self._unclipped_at(k), self._lo), self._hi)
+
+    def _values_at(self, k: np.ndarray) -> np.ndarray:
+        x = (self._lo / 2 + k * (self._step / 2)) * 2 if self._wide else self._lo + k * self._step
+        if self._scale is not None:
+            x = np.rint(x * self._scale) / self._scale
+        return np.clip(x, self._lo, self._hi)
+
     def normalize(self, value: Any) -> float:
         return float(value)
+
+    def canonical(self, value: Any) -> float:
+        return self._value_at(self._nearest_index(float(value))) if self._discrete else float(value)
 
     def decode_values(self, u: np.ndarray) -> np.ndarray:
         return self._decode_float(u)
@@ -266,7 +465,8 @@ class Float(_Numeric):
 
 
 class Int(_Numeric):
-    """An integer parameter on [low, high] with `step` (default 1); `log=True` for a log scale."""
+    """An integer parameter on [low, high] with `step` (default 1); `log=True` for a log scale.
+    Bounds lie within ±2**48 steps of 0, so every value has its own float in the encoding."""
 
     kind = "int"
 
@@ -283,19 +483,34 @@ class Int(_Numeric):
     def _check(self, name: str) -> None:
         for arg in ("low", "high", "step"):
             v = getattr(self, arg)
-            if not _is_number(v) or float(v) != int(v):
+            if not _is_integral(v):
                 raise ValueError(f"parameter {name!r}: Int needs an integer {arg}, got {v!r}")
         self.low, self.high, self.step = int(self.low), int(self.high), int(self.step)
+        if self.step > 0:  # a bad step gets its own message from the shared checks
+            self._check_step_limit(name)  # before the float checks: Int(0, 10**400) is too wide, not infinite
         super()._check(name)
 
+    def _last_index(self) -> int:
+        return (self.high - self.low) // self.step
+
+    def _value_at(self, k: int) -> int:
+        return self.low + k * self.step
+
+    def _values_at(self, k: np.ndarray) -> np.ndarray:
+        return self.low + k * self.step
+
     def contains(self, value: Any) -> bool:
-        return _is_number(value) and float(value) == int(value) and super().contains(value)
+        if not _is_integral(value):
+            return False
+        v = int(value)
+        return self.low <= v <= self.high and (v - self.low) % self.step == 0
 
     def normalize(self, value: Any) -> int:
-        return round(float(value))
+        # int() of an integer keeps all its digits; float() would round past 2**53.
+        return int(value) if isinstance(value, (int, np.integer)) else round(float(value))
 
     def decode_values(self, u: np.ndarray) -> np.ndarray:
-        return np.rint(self._decode_float(u)).astype(np.int64)
+        return self._decode_float(u).astype(np.int64)
 
     def _args(self) -> dict:
         d: dict = {"low": self.low, "high": self.high}
@@ -304,6 +519,17 @@ class Int(_Numeric):
         if self.log:
             d["log"] = True
         return d
+
+
+def _log(x: float) -> float:
+    return float(np.log(x))
+
+
+def _is_integral(x: Any) -> bool:
+    """An int, or a float with an integer value (3.0), not a bool."""
+    if isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_)):
+        return True
+    return isinstance(x, (float, np.floating)) and math.isfinite(x) and float(x).is_integer()
 
 
 class Choice(Parameter):
@@ -426,7 +652,7 @@ class Fixed(Parameter):
             raise ValueError(f"parameter {name!r}: Fixed value must be str, int, float, bool or None")
 
     def contains(self, value: Any) -> bool:
-        return value == self.value and type(value) is type(self.value)
+        return type(value) is type(self.value) and (value == self.value or _both_nan(value, self.value))
 
     def encode_values(self, values: np.ndarray) -> np.ndarray:
         return np.zeros((len(values), 0))
@@ -498,6 +724,9 @@ class Space(Mapping):
         offsets = np.cumsum([0] + [params[n].n_dims for n in self._order])
         self._slices = {n: slice(int(offsets[i]), int(offsets[i + 1])) for i, n in enumerate(self._order)}
         self._dims = int(offsets[-1])
+        self._nan_fixed = frozenset(n for n, p in params.items() if isinstance(p, Fixed) and p.value != p.value)
+        self._size: float | None = None
+        self._frozen: frozenset | None = None
 
     def _topological_order(self) -> list[str]:
         order: list[str] = []
@@ -539,11 +768,18 @@ class Space(Mapping):
     def __len__(self) -> int:
         return len(self._params)
 
+    def _identity(self) -> frozenset:
+        # Parameter identities, not to_dict equality: Fixed(nan) read back from a file is a new
+        # nan. Frozen once: strategies compare spaces on every suggestion.
+        if self._frozen is None:
+            self._frozen = frozenset((n, p._identity()) for n, p in self._params.items())
+        return self._frozen
+
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Space) and self.to_dict() == other.to_dict()
+        return isinstance(other, Space) and (self is other or self._identity() == other._identity())
 
     def __hash__(self) -> int:
-        return hash(repr(self.to_dict()))
+        return hash(self._identity())
 
     def __repr__(self) -> str:
         inner = ", ".join(f"{n!r}: {p!r}" for n, p in self._params.items())
@@ -584,12 +820,54 @@ class Space(Mapping):
 
     @property
     def size(self) -> float:
-        """Number of distinct configurations, respecting conditions (`math.inf` if continuous)."""
-        if any(math.isinf(p.size) for p in self._params.values()):
-            return math.inf
-        if all(not p.condition for p in self._params.values()):
-            return float(math.prod(p.size for p in self._params.values()))
-        return float(sum(1 for _ in self._iter_grid(None, limit=GRID_LIMIT)))
+        """Number of distinct configurations, respecting conditions (`math.inf` if a parameter is
+        continuous, or if there are more than a float holds, about 1.8e308). Counted, never
+        enumerated, and cached: strategies ask for it on every suggestion."""
+        if self._size is None:
+            if any(math.isinf(p.size) for p in self._params.values()):
+                count = math.inf
+            else:
+                try:
+                    count = float(self._count_configurations())
+                except OverflowError:
+                    count = math.inf
+            self._size = count
+        return self._size
+
+    def _count_configurations(self) -> int:
+        """The number of configurations, in integers. A parameter that others are conditioned on
+        is enumerated only by the classes of its values that conditions tell apart: each value a
+        condition names, and all the others together, weighted by how many they are."""
+        named: dict[str, list] = {}
+        for p in self._params.values():
+            for parent, values in p.condition.items():
+                for v in values:
+                    if not any(_same(v, w) for w in named.setdefault(parent, [])):
+                        named[parent].append(v)
+        classes = {
+            parent: [(v, 1) for v in values] + [(_OTHER_VALUE, round(self._params[parent].size) - len(values))]
+            for parent, values in named.items()
+        }
+
+        def count(i: int, partial: dict[str, Any]) -> int:
+            # Multiplies along the order, recursing only at a parent (depth = parents, not P).
+            factor = 1
+            for j in range(i, len(self._order)):
+                name = self._order[j]
+                if not self.is_active(name, partial):
+                    continue
+                if name in classes:
+                    total = 0
+                    for value, weight in classes[name]:
+                        if weight:
+                            partial[name] = value
+                            total += weight * count(j + 1, partial)
+                    partial.pop(name, None)
+                    return factor * total
+                factor *= round(self._params[name].size)
+            return factor
+
+        return count(0, {})
 
     # -- validation ------------------------------------------------------------------------------
     def validate(self, params: Mapping[str, Any]) -> dict[str, Any]:
@@ -613,12 +891,17 @@ class Space(Mapping):
                 raise ValueError(f"parameter {name!r} is missing from the configuration")
             if not p.contains(params[name]):
                 raise ValueError(f"parameter {name!r}: value {params[name]!r} is outside {p!r}")
-            out[name] = p.normalize(params[name])
+            out[name] = p.canonical(params[name])
         return {n: out[n] for n in self._params if n in out}
 
     def key(self, params: Mapping[str, Any]) -> tuple:
         """A hashable identity of a configuration (used to avoid duplicates)."""
-        return tuple((n, type(params[n]) is bool, params[n]) for n in self._params if n in params)
+        key = tuple((n, type(params[n]) is bool, params[n]) for n in self._params if n in params)
+        if self._nan_fixed:
+            # Only a Fixed(nan) can put NaN in a configuration; nan != nan would make every stored
+            # trial look new after a reload.
+            key = tuple((n, b, _NAN_KEY if n in self._nan_fixed and v != v else v) for n, b, v in key)
+        return key
 
     # -- the encoding --------------------------------------------------------------------------
     def encode(self, params: Mapping[str, Any]) -> np.ndarray:
@@ -766,6 +1049,10 @@ class Space(Mapping):
             if n not in self._params:
                 lines.append(f"+ {n}: {other[n]!r}")
         return lines
+
+
+def _both_nan(a: Any, b: Any) -> bool:
+    return isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b)
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -324,6 +324,16 @@ def test_run_hyperband_needs_a_budget_argument(capsys, project):
     assert code == 0 and "5 COMPLETE" in out
 
 
+def test_run_without_trials_runs_the_whole_hyperband_plan_and_100_random_trials(capsys, project):
+    common = ["--space", project / "space.json", "--storage", project / "plan.db", "--quiet"]
+    # Hyperband(min_budget=1, max_budget=9, eta=3): brackets 9+3+1, 5+1, 3 = 22 trials.
+    code, out, err = run(capsys, "run", f"{project / 'train.py'}:with_budget", *common, "--strategy", "hyperband",
+                         "--option", "max_budget=9", "--name", "hb")
+    assert code == 0 and "22 COMPLETE" in out and "PlanCutShort" not in err
+    code, out, _ = run(capsys, "run", f"{project / 'train.py'}:objective", *common, "--name", "rnd")
+    assert code == 0 and "100 COMPLETE" in out
+
+
 def test_run_in_worker_processes(capsys, project):
     db = project / "w.db"
     code, out, _ = run(capsys, "run", f"{project / 'train.py'}:objective", "--space", project / "space.json",

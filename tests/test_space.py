@@ -199,3 +199,169 @@ def test_covers_is_true_when_every_name_is_a_parameter():
     assert space.covers({})
     assert not space.covers({"lr": 0.01, "dropout": 0.2})  # a name the space does not have
     assert "lr" in space and "dropout" not in space
+
+
+# -- huge ranges: no dense grid (issue 14) ------------------------------------------------------------
+
+def _peak_bytes(fn) -> int:
+    """Peak Python allocation while running fn (tracemalloc: deterministic, no timing)."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def _use(space: Space, value: dict) -> None:
+    """Everything but the grid: sample, encode, decode, snap, check membership, count."""
+    rng = np.random.default_rng(0)
+    space.sample(rng)
+    U = space.encode_many(space.sample(rng, 50))
+    space.decode_many(U), space.snap(U), space.decode(U[0])
+    assert space.validate(value) == value
+    assert math.isfinite(space.size)
+
+
+@pytest.mark.parametrize("param, value", [
+    (Int(0, 10**7), {"p": 1234567}),
+    (Float(0.0, 1.0, step=1e-9), {"p": 0.123456789}),
+    (Int(0, 2**31 - 1), {"p": 2**31 - 1}),
+    (Int(1, 2**40, log=True), {"p": 2**33}),
+])
+def test_huge_ranges_are_used_without_building_their_grid(param, value):
+    # Before: a dense grid was built in Space() (Int(0, 10**7): 80 MB; Int(0, 2**31 - 1): 16 GiB).
+    assert _peak_bytes(lambda: _use(Space({"p": param}), value)) < 2_000_000
+
+
+def test_huge_ranges_sample_uniformly_and_round_trip():
+    space = Space({"seed": Int(0, 2**31 - 1), "f": Float(0.0, 1.0, step=1e-9)})
+    assert space.size == float(2**31 * (10**9 + 1))
+    configs = space.sample(np.random.default_rng(3), 2000)
+    seeds = np.array([c["seed"] for c in configs])
+    assert seeds.min() >= 0 and seeds.max() <= 2**31 - 1 and abs(seeds.mean() / 2**31 - 0.5) < 0.02
+    assert len(set(seeds)) == 2000
+    assert space.decode_many(space.encode_many(configs)) == configs
+    assert not space["f"].contains(0.1234567891) and space["f"].contains(0.123456789)
+    assert not space["seed"].contains(2**31) and not space["seed"].contains(10**400)
+
+
+def test_a_grid_too_large_is_an_error_naming_the_parameter_before_any_allocation():
+    space = Space({"lr": Float(1e-4, 1e-1, log=True), "seed": Int(0, 2**31 - 1)})
+
+    def grid():
+        with pytest.raises(ValueError, match=r"parameter 'seed': has 2,147,483,648 values, more than a grid"):
+            space.grid(grid_points=3)
+
+    assert _peak_bytes(grid) < 1_000_000
+    with pytest.raises(ValueError, match=r"parameter 'seed': has 2,147,483,648 values"):
+        hpcore.GridSearch(grid_points=3).check(space)
+    with pytest.raises(ValueError, match="parameter 'lr': needs step= or the grid strategy's grid_points="):
+        hpcore.GridSearch().check(Space({"lr": Float(1e-4, 1e-1, log=True)}))
+    with pytest.raises(ValueError, match=r"parameter 'lr': grid_points=2,000,000 is more than a grid can hold"):
+        Space({"lr": Float(1e-4, 1e-1, log=True)}).grid(grid_points=2_000_000)
+
+
+def test_size_of_a_huge_conditional_space_is_counted_not_enumerated():
+    # Before: the size of a conditional space enumerated its grid (and failed past 1,000,000).
+    space = Space({
+        "kind": Choice(["a", "b", "c"]),
+        "seed": Int(0, 2**31 - 1, condition={"kind": ["a", "b"]}),
+        "n": Int(1, 3, condition={"kind": "c"}),
+        "deep": Int(1, 5, condition={"n": [2, 3]}),
+    })
+    assert space.size == 2 * 2**31 + (1 + 2 * 5)
+
+
+@pytest.mark.parametrize("param, match", [
+    (Int(0, 2**53), "values up to 9007199254740992 lie more than 2\\*\\*48 steps of 1 from 0"),
+    (Int(0, 10**400), "values up to an integer of 401 digits lie more than 2\\*\\*48 steps"),
+    (Float(0.0, 10**400), "high must be a finite number, got an integer of 401 digits"),
+    (Float(1e6, 1e6 + 1, step=1e-9), "values up to 1000001.0 lie more than 2\\*\\*48 steps of 1e-09"),
+])
+def test_ranges_beyond_float_precision_are_errors_naming_the_parameter(param, match):
+    with pytest.raises(ValueError, match=f"parameter 'p': {match}"):
+        Space({"p": param})
+
+
+# -- stepped values are low + k*step, rounded and clipped ---------------------------------------------
+
+@pytest.mark.parametrize("param, values", [
+    (Float(0.1, 0.7, step=0.2), [0.1, 0.3, 0.5, 0.7]),
+    (Float(1.0, 2.312, step=0.656), [1.0, 1.656, 2.312]),
+    (Float(0.15, 0.95, step=0.2), [0.15, 0.35, 0.55, 0.75, 0.95]),
+    (Float(0.0, 1.0, step=0.3), [0.0, 0.3, 0.6, 0.9]),
+    (Float(-0.3, 0.3, step=0.1), [-0.3, -0.2, -0.1, 0.0, 0.1, 0.2, 0.3]),
+])
+def test_stepped_float_values_are_rounded_to_the_decimals_and_within_the_bounds(param, values):
+    # Before: 0.30000000000000004 and 0.7000000000000001 (above high), 2.3120000000000003.
+    space = Space({"x": param})
+    assert [p["x"] for p in space.grid()] == values
+    sampled = {p["x"] for p in space.sample(np.random.default_rng(0), 500)}
+    assert sampled == set(values)
+    U = np.linspace(0.0, 1.0, 101).reshape(-1, 1)
+    assert {p["x"] for p in space.decode_many(U)} == set(values)
+    assert {space.decode(u)["x"] for u in U} == set(values)
+
+
+def test_a_value_with_float_noise_names_its_grid_value():
+    space = Space({"x": Float(0.1, 0.7, step=0.2)})
+    assert space.validate({"x": 0.1 + 0.2}) == {"x": 0.3}
+    assert space.validate({"x": 0.7000000000000001}) == {"x": 0.7}
+    with pytest.raises(ValueError, match="parameter 'x': value 0.4 is outside"):
+        space.validate({"x": 0.4})
+
+
+# -- no overflow near the float limits ----------------------------------------------------------------
+
+@pytest.mark.parametrize("param", [
+    Float(-1e308, 1e308),
+    Float(-1.7e308, 1.7e308),
+    Float(-1.7e308, 1.7e308, step=1e307),
+    Float(5e-324, 1.7e308, log=True),
+    Float(1e-300, 1e300, log=True),
+    Int(-2**48, 2**48),
+    Int(1, 2**48, log=True),
+])
+def test_ranges_near_the_float_limits_sample_and_encode_without_overflow(param):
+    # Before: Float(-1e308, 1e308) sampled only 1e+308 (high - low overflowed to inf).
+    space = Space({"x": param})
+    with np.errstate(over="raise", invalid="raise"):
+        values = np.array([p["x"] for p in space.sample(np.random.default_rng(1), 400)], dtype=float)
+        u = space.encode_many([{"x": v} for v in values])
+        snapped = space.snap(np.random.default_rng(2).random((50, 1)))
+    assert np.all(np.isfinite(values)) and values.min() >= param.low and values.max() <= param.high
+    assert len(set(values)) > min(300, space.size / 2)
+    assert np.all((u >= 0.0) & (u <= 1.0)) and np.all(np.isfinite(snapped))
+    assert space.decode(np.array([0.0]))["x"] == param.low
+    if not param.log and param.step in (None, 1):
+        assert 0.3 < np.mean(values > (param.low / 2 + param.high / 2)) < 0.7  # both halves
+
+
+def test_linear_encoding_of_the_widest_range_is_affine():
+    space = Space({"x": Float(-1e308, 1e308)})
+    assert space.encode({"x": 0.0})[0] == 0.5 and space.encode({"x": 1e308})[0] == 1.0
+    assert space.decode(np.array([0.75]))["x"] == pytest.approx(5e307)
+
+
+# -- Fixed(nan) -----------------------------------------------------------------------------------------
+
+def test_fixed_nan_survives_a_json_round_trip():
+    import json
+
+    space = Space({"x": Float(0, 1), "missing": Fixed(math.nan)})
+    again = Space.from_dict(json.loads(json.dumps(space.to_dict())))
+    assert again == space and again.diff(space) == [] and hash(again) == hash(space)
+    assert again["missing"].contains(math.nan) and not again["missing"].contains(0.0)
+    config = again.validate({"x": 0.5, "missing": float("nan")})
+    assert math.isnan(config["missing"])
+    assert space.key(json.loads(json.dumps(config, allow_nan=True))) == space.key(config)
+
+
+def test_parameter_equality_keeps_bools_apart_and_ints_equal_to_floats():
+    assert Fixed(1) != Fixed(True) and Choice([1, 0]) != Choice([True, False])
+    assert Float(0, 1) == Float(0.0, 1.0) and hash(Float(0, 1)) == hash(Float(0.0, 1.0))
+    assert Space({"a": Int(1, 3), "b": Bool()}) == Space({"b": Bool(), "a": Int(1, 3)})
+    assert hash(Space({"a": Int(1, 3), "b": Bool()})) == hash(Space({"b": Bool(), "a": Int(1, 3)}))

@@ -142,3 +142,17 @@ def test_installed_console_script_help_loads_no_heavy_module(tmp_path):
     imported = {line.rsplit("|", 1)[-1].strip() for line in r.stderr.splitlines() if line.startswith("import time:")}
     assert "hpcore.cli" in imported  # the listing is real
     assert not imported & set(HEAVY)
+
+
+def test_a_quiet_run_does_not_import_tqdm(tmp_path):
+    path = tmp_path / "quiet.py"
+    path.write_text(textwrap.dedent("""
+        import sys
+        import hpcore
+        space = hpcore.Space({"x": hpcore.Float(0.0, 1.0)})
+        hpcore.minimize(lambda p: p["x"], space, n_trials=3, seed=0, verbose=False)
+        print("tqdm" in sys.modules)
+    """))
+    r = subprocess.run([sys.executable, str(path)], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "False"

@@ -11,8 +11,8 @@ import textwrap
 import pytest
 
 import hpcore
-from hpcore import Float, Int, Space, Study, TrialState
-from hpcore.storage import MemoryStorage, SQLiteStorage, open_storage
+from hpcore import Fixed, Float, Int, Space, Study, TrialState
+from hpcore.storage import MemoryStorage, SQLiteStorage, StudyFileError, open_storage
 from tests.objectives import quadratic
 
 SPACE = Space({"x": Float(0.0, 1.0), "y": Float(0.0, 1.0)})
@@ -163,3 +163,125 @@ def test_reopening_a_maximize_study_needs_no_direction(tmp_path):
     Study(SPACE, storage=db, name="m", direction="maximize", seed=0).optimize(quadratic, n_trials=3, verbose=False)
     again = Study(storage=db, name="m")
     assert again.direction == "maximize" and again.best_value == max(t.value for t in again.trials)
+
+
+# -- files that are not (or cannot be) hpcore study files (issue 14) ------------------------------------
+
+def _snapshot(folder) -> dict:
+    """Every file of a folder and its bytes: what 'left unchanged' means."""
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def test_a_folder_path_is_an_error_naming_it(tmp_path):
+    with pytest.raises(StudyFileError, match=f"cannot use {tmp_path} as a study file: it is a folder"):
+        Study(SPACE, storage=tmp_path, name="a")
+
+
+def test_a_path_below_a_file_is_an_error_naming_it(tmp_path):
+    (tmp_path / "plain").write_text("x")
+    with pytest.raises(StudyFileError, match=r"cannot use .*plain/s\.db as a study file: cannot create its folder"):
+        SQLiteStorage(tmp_path / "plain" / "s.db")
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="needs a user the file mode applies to")
+def test_a_read_only_folder_is_an_error_naming_the_file(tmp_path):
+    folder = tmp_path / "ro"
+    folder.mkdir(mode=0o555)
+    with pytest.raises(StudyFileError, match=f"cannot use {folder / 's.db'} as a study file: unable to open"):
+        SQLiteStorage(folder / "s.db")
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs Linux's /proc, where nobody can create files")
+def test_a_folder_nobody_can_write_is_an_error_naming_the_file():
+    # Before: "unable to open database file", without the path.
+    with pytest.raises(StudyFileError, match=r"cannot use /proc/hpcore-test\.db as a study file: unable to open"):
+        SQLiteStorage("/proc/hpcore-test.db")
+
+
+def test_a_file_that_is_not_a_database_is_refused_naming_it(tmp_path):
+    db = tmp_path / "notes.db"
+    db.write_text("my notes, not a database\n" * 10)
+    before = _snapshot(tmp_path)
+    with pytest.raises(StudyFileError, match=f"cannot use {db} as a study file: file is not a database"):
+        Study(SPACE, storage=db, name="a")
+    assert _snapshot(tmp_path) == before
+    assert isinstance(StudyFileError("x"), sqlite3.DatabaseError)  # code catching SQLite errors catches it
+
+
+def _foreign_db(path, *statements) -> None:
+    conn = sqlite3.connect(path)
+    for statement in statements:
+        conn.execute(statement)
+    conn.commit()
+    conn.close()
+
+
+@pytest.mark.parametrize("statements, match", [
+    (["CREATE TABLE trials (id INTEGER, score REAL)", "INSERT INTO trials VALUES (1, 0.5)"],
+     r"an SQLite database of another application \(trials\)"),
+    (["CREATE TABLE inventory (item TEXT)"], r"an SQLite database of another application \(inventory\)"),
+    (["CREATE VIEW v AS SELECT 1"], "no tables, but other schema objects"),
+    (["PRAGMA application_id = 42"], r"belongs to another application \(SQLite application_id 0x2a\)"),
+])
+def test_another_applications_database_is_refused_before_anything_changes(tmp_path, statements, match):
+    # Before: a `trials` table gave "no such column" after the file was switched to WAL; any
+    # other database silently got hpcore's tables added.
+    db = tmp_path / "app.db"
+    _foreign_db(db, *statements)
+    before = _snapshot(tmp_path)
+    with pytest.raises(StudyFileError, match=f"cannot use {db} as a study file: it .*{match}"):
+        Study(SPACE, storage=db, name="a")
+    assert _snapshot(tmp_path) == before  # no -wal file, no new table, same bytes
+    conn = sqlite3.connect(db)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    conn.close()
+
+
+def _marks(db) -> tuple[int, int]:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute("PRAGMA application_id").fetchone()[0], conn.execute("PRAGMA user_version").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def test_a_new_or_empty_file_becomes_a_marked_study_file(tmp_path):
+    from hpcore.storage.sqlite import APPLICATION_ID, SCHEMA_VERSION
+
+    (tmp_path / "empty.db").touch()
+    for name in ("empty.db", "new.db"):
+        Study(SPACE, storage=tmp_path / name, name="a", seed=0).optimize(quadratic, n_trials=2, verbose=False)
+        assert _marks(tmp_path / name) == (APPLICATION_ID, SCHEMA_VERSION)
+        assert len(Study(storage=tmp_path / name, name="a").trials) == 2
+
+
+def test_a_study_file_written_before_the_mark_is_used_and_marked(tmp_path):
+    from hpcore.storage.sqlite import APPLICATION_ID, SCHEMA_VERSION
+
+    db = tmp_path / "old.db"
+    Study(SPACE, storage=db, name="a", seed=0).optimize(quadratic, n_trials=3, verbose=False)
+    _foreign_db(db, "PRAGMA application_id = 0", "PRAGMA user_version = 0")  # as files were written before
+    study = Study(storage=db, name="a")
+    assert len(study.trials) == 3 and _marks(db) == (APPLICATION_ID, SCHEMA_VERSION)
+    study.optimize(quadratic, n_trials=1, verbose=False)
+    assert [t.id for t in Study(storage=db, name="a").trials] == [0, 1, 2, 3]
+
+
+def test_a_study_file_of_a_newer_hpcore_is_refused(tmp_path):
+    db = tmp_path / "new.db"
+    Study(SPACE, storage=db, name="a")
+    _foreign_db(db, "PRAGMA user_version = 99")
+    with pytest.raises(StudyFileError, match=f"cannot use {db}: it was written by a newer hpcore"):
+        Study(storage=db, name="a")
+
+
+def test_a_study_with_fixed_nan_reopens_and_its_grid_is_not_repeated(tmp_path):
+    # Before: reopening failed with "space: ~ m: Fixed(value=nan) -> Fixed(value=nan)".
+    db = tmp_path / "nan.db"
+    space = Space({"n": Int(1, 3), "m": Fixed(float("nan"))})
+    Study(space, strategy=hpcore.GridSearch(), storage=db, name="g").optimize(lambda p: p["n"], n_trials=2,
+                                                                             verbose=False)
+    again = Study(Space({"n": Int(1, 3), "m": Fixed(float("nan"))}), storage=db, name="g")
+    assert again.space == space
+    again.optimize(lambda p: p["n"], n_trials=5, verbose=False)
+    assert sorted(t.params["n"] for t in again.trials) == [1, 2, 3]  # the grid once, across the reload

@@ -2,6 +2,7 @@
 
 from hpcore.storage.base import NumberTaken, Storage, StudyRecord, open_storage
 from hpcore.storage.memory import MemoryStorage
-from hpcore.storage.sqlite import SQLiteStorage
+from hpcore.storage.sqlite import SQLiteStorage, StudyFileError
 
-__all__ = ["MemoryStorage", "NumberTaken", "SQLiteStorage", "Storage", "StudyRecord", "open_storage"]
+__all__ = ["MemoryStorage", "NumberTaken", "SQLiteStorage", "Storage", "StudyFileError", "StudyRecord",
+           "open_storage"]

@@ -3,10 +3,19 @@
 Concurrency: WAL journal (readers never block the writer), a busy timeout plus retries with
 backoff for "database is locked", and every write in a `BEGIN IMMEDIATE` transaction. Trial
 numbers are handed out inside that transaction, so two processes never get the same number.
+
+Ownership: an hpcore study file carries `PRAGMA application_id` = `APPLICATION_ID` and
+`PRAGMA user_version` = `SCHEMA_VERSION` in its header. These are the fields SQLite reserves for
+naming a file's format (the `file` command prints them); reading them costs no query on any
+table and they cannot be confused with a user's table, which a marker table could. A file is
+used only if it is empty (new), marked as hpcore's, or an unmarked file written by hpcore before
+the mark existed (recognised by its exact tables and columns, then marked). Anything else is
+refused before anything in it changes: no WAL switch, no table created.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 import sqlite3
@@ -21,9 +30,19 @@ import numpy as np
 from hpcore.storage.base import TRIAL_FIELDS, NumberTaken, Storage, StudyRecord
 from hpcore.trial import Trial, TrialState
 
-__all__ = ["SQLiteStorage"]
+__all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "SQLiteStorage", "StudyFileError"]
 
 T = TypeVar("T")
+
+#: `PRAGMA application_id` of an hpcore study file: the ASCII bytes "hpco".
+APPLICATION_ID = 0x6870636F
+#: `PRAGMA user_version` of the schema below; a file with a larger one is from a newer hpcore.
+SCHEMA_VERSION = 1
+
+
+class StudyFileError(sqlite3.DatabaseError):
+    """A path that cannot be used as an hpcore study file; the message names the path and the
+    cause. A `sqlite3.DatabaseError`, so code that catches SQLite's errors catches it too."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS studies (
@@ -60,6 +79,31 @@ CREATE INDEX IF NOT EXISTS trials_by_version ON trials (study_id, version);
 CREATE INDEX IF NOT EXISTS trials_by_state ON trials (study_id, state);
 """
 
+
+def _tables(c: sqlite3.Connection) -> dict[str, tuple[str, ...]]:
+    """Table name -> column names, of the user's tables (not SQLite's own)."""
+    names = [r[0] for r in c.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+    return {n: tuple(r[1] for r in c.execute(f"PRAGMA table_info({_quote(n)})")) for n in names}
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+@functools.cache
+def _hpcore_tables() -> dict[str, tuple[str, ...]]:
+    """The tables and columns `_SCHEMA` creates (read from an in-memory database, so there is one
+    definition of the schema). Unmarked files from before the mark have exactly these: when the
+    schema changes, freeze this for them as the version-1 layout."""
+    c = sqlite3.connect(":memory:")
+    try:
+        c.executescript(_SCHEMA)
+        return _tables(c)
+    finally:
+        c.close()
+
+
 _COLUMNS = ("number", "state", "params", "value", "budget", "previous_budget", "config_id", "created_at",
             "started_at", "finished_at", "error", "user_attrs", "meta")
 _JSON_FIELDS = frozenset({"params", "budget", "previous_budget", "user_attrs", "meta"})
@@ -89,23 +133,92 @@ class SQLiteStorage(Storage):
     """Studies and trials in one SQLite file (created with its folders if missing)."""
 
     def __init__(self, path: str | Path, timeout: float = 60.0) -> None:
+        """Open (or create) the study file at `path`. Raises `StudyFileError` naming the path
+        when it cannot be opened or is not an hpcore study file (left unchanged then)."""
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._timeout = timeout
         self._lock = threading.RLock()
-        self._conn = sqlite3.connect(str(self.path), timeout=timeout, isolation_level=None,
-                                     check_same_thread=False)
-        self._retry(self._init_db)
+        if self.path.is_dir():
+            raise StudyFileError(f"cannot use {self.path} as a study file: it is a folder")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            why = "a part of that path is a file" if isinstance(e, (FileExistsError, NotADirectoryError)) else e
+            raise StudyFileError(
+                f"cannot use {self.path} as a study file: cannot create its folder {self.path.parent} ({why})"
+            ) from e
+        try:
+            self._conn = sqlite3.connect(str(self.path), timeout=timeout, isolation_level=None,
+                                         check_same_thread=False)
+        except sqlite3.Error as e:
+            raise self._file_error(e) from e
+        try:
+            self._retry(self._init_db)
+        except StudyFileError:
+            self._conn.close()
+            raise
+        except sqlite3.Error as e:
+            self._conn.close()
+            raise self._file_error(e) from e
+
+    def _file_error(self, e: sqlite3.Error) -> StudyFileError:
+        """SQLite's error, with the path and a likely reason (its messages name neither)."""
+        msg = str(e)
+        hints = {
+            "unable to open database file": "the folder does not let this user create or open the file",
+            "readonly": "the file or its folder is read-only",
+            "file is not a database": "the file exists and is not an SQLite database",
+        }
+        hint = next((h for key, h in hints.items() if key in msg.lower()), None)
+        return StudyFileError(f"cannot use {self.path} as a study file: {msg}" + (f" ({hint})" if hint else ""))
 
     def _init_db(self) -> None:
         self._conn.execute(f"PRAGMA busy_timeout = {int(self._timeout * 1000)}")
+        kind = self._classify()  # refuses a foreign file before the WAL switch changes it
         mode = self._conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if mode.lower() != "wal":
             raise sqlite3.OperationalError(f"could not switch {self.path} to WAL (got {mode})")
         self._conn.execute("PRAGMA synchronous = NORMAL")
+        if kind == "hpcore":
+            return  # marked in the transaction that created its tables: nothing to set up
         with self._write() as c:
-            for stmt in filter(None, (s.strip() for s in _SCHEMA.split(";"))):
-                c.execute(stmt)
+            # Again under the write lock: another process may have set the file up meanwhile.
+            kind = self._classify()
+            if kind == "empty":
+                for stmt in filter(None, (s.strip() for s in _SCHEMA.split(";"))):
+                    c.execute(stmt)
+            if kind != "hpcore":
+                c.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                c.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def _classify(self) -> str:
+        """What the file is: 'hpcore' (marked), 'unmarked' (hpcore's tables from before the
+        mark) or 'empty'; raises `StudyFileError` for any other file. Reads only."""
+        c = self._conn
+        app_id = c.execute("PRAGMA application_id").fetchone()[0]
+        version = c.execute("PRAGMA user_version").fetchone()[0]
+        tables = _tables(c)
+        if app_id == APPLICATION_ID:
+            if version > SCHEMA_VERSION:
+                raise StudyFileError(
+                    f"cannot use {self.path}: it was written by a newer hpcore (schema version {version}, "
+                    f"this one reads up to {SCHEMA_VERSION}); upgrade hpcore"
+                )
+            return "hpcore"
+        if app_id != 0:
+            raise StudyFileError(
+                f"cannot use {self.path} as a study file: it belongs to another application "
+                f"(SQLite application_id {app_id:#x}); hpcore left it unchanged"
+            )
+        if not tables and not c.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone():
+            return "empty"
+        if tables == _hpcore_tables():
+            return "unmarked"
+        listed = ", ".join(sorted(tables)) or "no tables, but other schema objects"
+        raise StudyFileError(
+            f"cannot use {self.path} as a study file: it is an SQLite database of another application "
+            f"({listed}); hpcore left it unchanged. Give a new file, or one hpcore wrote"
+        )
 
     # -- transactions ---------------------------------------------------------------------------
     def _retry(self, fn: Callable[[], T]) -> T:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from hpcore.space import Space
 from hpcore.strategies.base import Strategy, SuggestContext, TakenConfigurations
-from hpcore.trial import Suggestion
+from hpcore.trial import Suggestion, Trial
 
 __all__ = ["GridSearch"]
 
@@ -13,7 +15,9 @@ class GridSearch(Strategy):
     """Every point of the grid once, in order (or in a seeded random order with `shuffle=True`).
 
     `Float` parameters without `step` need `grid_points` (evenly spaced, log-spaced for log
-    parameters). Returns None when the grid is exhausted. Configurations already in the study
+    parameters). A parameter with more than `hpcore.space.GRID_LIMIT` values, or a grid of more
+    points, is a `ValueError` naming it, raised by `check` before anything is built. Returns None
+    when the grid is exhausted. Configurations already in the study
     (added, enqueued, failed or pending) are not repeated.
     """
 
@@ -53,6 +57,15 @@ class GridSearch(Strategy):
 
     def check(self, space: Space) -> None:
         self.points(space)
+
+    def planned_trials(self, space: Space, trials: Sequence[Trial]) -> int:
+        """The grid points not in the study yet: a grid search ends when they are all tried."""
+        if self._cache is not None and self._cache[0] == space:
+            keys = self._cache[2]  # the order differs with shuffle=True, not the set
+        else:
+            keys = [space.key(p) for p in space.grid(self.grid_points)]
+        taken = {space.key(t.params) for t in trials}
+        return sum(key not in taken for key in keys)
 
     def describe(self, space: Space) -> str:
         return f"grid search over {len(self.points(space)):,} points"

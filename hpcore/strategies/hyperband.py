@@ -43,7 +43,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from hpcore.hyperband_plan import Bracket, format_plan, hyperband_plan, plan_n_trials, plan_total_budget
-from hpcore.space import Space
+from hpcore.space import GRID_LIMIT, Space
 from hpcore.strategies.base import Strategy, SuggestContext
 from hpcore.trial import Budget, Suggestion, Trial, TrialState
 
@@ -370,6 +370,10 @@ class Hyperband(Strategy):
             if taken is None or ctx.space.key(params) not in taken:  # type: ignore[arg-type]
                 return params  # type: ignore[return-value]
         assert taken is not None
+        while ctx.space.size > GRID_LIMIT:  # too large to list: keep drawing (what is left is not empty)
+            params = ctx.space.sample(rng)
+            if ctx.space.key(params) not in taken:
+                return params
         left = [p for p in ctx.space.grid() if ctx.space.key(p) not in taken]
         return left[int(rng.integers(len(left)))]
 
