@@ -30,17 +30,27 @@ before failing, and a trial could run twice. `DaskExecutor` makes it explicit an
 Every trial therefore ends COMPLETE or FAILED, never lost and never silently run twice. (One
 gap: a task cancelled at the very moment it starts may leave its attempt record, a few bytes,
 on the scheduler.)
+
+A local cluster (`DaskExecutor()`) starts its workers with multiprocessing's 'spawn' (Dask's
+default), which runs the main script again in every worker process: a script that starts one
+outside `if __name__ == "__main__":` would start a cluster (and run its study) in each of them.
+`DaskExecutor()` refuses that up front with one `RuntimeError` saying so; hpcore's own process
+pool (`optimize(n_workers=...)`) needs no guard.
 """
 
 from __future__ import annotations
 
+import ast
 import os
+import sys
 import threading
 import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, Future
+from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -81,6 +91,74 @@ class _AtMostOnce:
                 f"the Dask worker running this task died during {'its only attempt' if n == 1 else f'all {n} attempts'}"
                 f" (DaskExecutor(retries={n - 1})); not started again")
         return self.fn(*args, **kwargs)
+
+
+def _check_workers_can_start() -> None:
+    """Raise `RuntimeError` when a local cluster's worker processes would run the user's script
+    again from the line that starts the cluster: its top level outside `if __name__ == "__main__":`.
+
+    'spawn' and 'forkserver' prepare each worker by running the main script (a file, or a
+    module run with `-m`) as `__mp_main__`; a `python -c` command, a REPL or a notebook has no
+    script to run, and 'fork' runs nothing. The calling line is looked up in the script's
+    source; any `if` testing `__name__` counts as the guard (when in doubt, no error)."""
+    import dask
+
+    if dask.config.get("distributed.worker.multiprocessing-method", "spawn") == "fork":
+        return
+    frame = _main_module_frame()
+    if frame is None:
+        return
+    if frame.f_globals.get("__name__") == "__mp_main__":  # a worker process running the script again
+        raise RuntimeError(_guard_message(frame.f_code.co_filename, frame.f_lineno))
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if path is None and getattr(main, "__spec__", None) is None:
+        return
+    if path is not None and not os.path.isfile(path):
+        raise RuntimeError(
+            "DaskExecutor() starts a local Dask cluster, and Dask starts its worker processes by running "
+            f"the main script again, which a script read from {path} cannot be: save it to a file and put "
+            'the code that starts the cluster under `if __name__ == "__main__":` (or use '
+            "DaskExecutor(processes=False) for threads, or hpcore's own process pool, "
+            "optimize(n_workers=...), which needs neither)")
+    if path is None or os.path.realpath(frame.f_code.co_filename) != os.path.realpath(path):
+        return  # e.g. typed into `python -i script.py` after the script ran: no line of it to judge
+    try:
+        source = ast.parse(Path(path).read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return
+    if not _under_name_guard(source, frame.f_lineno):
+        raise RuntimeError(_guard_message(frame.f_code.co_filename, frame.f_lineno))
+
+
+def _main_module_frame() -> FrameType | None:
+    """The frame running the main script's top-level code, if this call comes from it."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code.co_name == "<module>" and frame.f_globals.get("__name__") in ("__main__", "__mp_main__"):
+            return frame
+        frame = frame.f_back
+    return None
+
+
+def _under_name_guard(tree: ast.Module, line: int) -> bool:
+    """Whether `line` lies in an `if` statement whose test reads `__name__`."""
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.If) and node.lineno <= line <= (node.end_lineno or node.lineno)
+                and any(isinstance(n, ast.Name) and n.id == "__name__" for n in ast.walk(node.test))):
+            return True
+    return False
+
+
+def _guard_message(path: str, line: int) -> str:
+    return (
+        f"DaskExecutor() at {path}, line {line}, starts a local Dask cluster outside "
+        '`if __name__ == "__main__":`. Dask starts its worker processes by running this script again, '
+        "so its top-level code would run again (start clusters, write trials) in every one of them. "
+        "Put the code that starts the cluster and runs the study under\n\n"
+        '    if __name__ == "__main__":\n\n'
+        "(or use DaskExecutor(processes=False) for threads, connect to a running scheduler, or use "
+        "hpcore's own process pool, optimize(n_workers=...), which needs no guard)")
 
 
 class DaskExecutor(Executor):
@@ -133,6 +211,8 @@ class DaskExecutor(Executor):
         if address is None:
             opts = {"n_workers": n_workers or os.cpu_count() or 1, "threads_per_worker": 1, "processes": True,
                     **cluster_kwargs}
+            if opts["processes"]:
+                _check_workers_can_start()
             self._cluster = distributed.LocalCluster(**opts)
             self._client = distributed.Client(self._cluster, timeout=timeout)
         elif isinstance(address, distributed.Client):

@@ -16,6 +16,7 @@ import sys
 import time
 import traceback
 import uuid
+import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, wait
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from hpcore.execution import (
     InlineExecutor,
     Outcome,
     PortableObjective,
+    ProcessPool,
     call_style,
     evaluate,
     parse_value,
@@ -34,7 +36,13 @@ from hpcore.execution import (
 from hpcore.recommendation import posterior_best_trial
 from hpcore.space import Parameter, Space
 from hpcore.storage.base import NumberTaken, Storage, open_storage
-from hpcore.strategies.base import Strategy, SuggestContext, make_strategy, strategy_from_config
+from hpcore.strategies.base import (
+    PlanCutShortWarning,
+    Strategy,
+    SuggestContext,
+    make_strategy,
+    strategy_from_config,
+)
 from hpcore.trial import INTERRUPTED, Suggestion, Trial, TrialState, best_trial
 
 __all__ = ["Result", "Study", "StudyExhausted", "TooManyFailures", "maximize", "minimize"]
@@ -50,6 +58,24 @@ class StudyExhausted(Exception):
 
 class TooManyFailures(RuntimeError):
     """`optimize` stopped because more trials failed than `max_failures` allows, or all did."""
+
+
+class SettingsMismatch(ValueError):
+    """A stored study was opened with settings other than its own.
+
+    `problems` maps each differing setting ("direction", "seed", "space", "strategy") to what
+    differs ("stored ..., given ..."), without advice. The message adds the advice for Python
+    callers (`allow_changes=True` accepts a new strategy); the CLI words its own.
+    """
+
+    def __init__(self, study_name: str, problems: Mapping[str, str]) -> None:
+        self.study_name, self.problems = study_name, dict(problems)
+        lines = []
+        for setting, what in self.problems.items():
+            sep = "" if what.startswith("\n") else " "  # a multi-line difference starts on the next line
+            hint = " (pass allow_changes=True to switch strategy)" if setting == "strategy" else ""
+            lines.append(f"{setting}:{sep}{what}{hint}")
+        super().__init__(f"study {study_name!r} exists with other settings:\n  " + "\n  ".join(lines))
 
 
 @dataclass(frozen=True)
@@ -78,6 +104,16 @@ class Result:
     def recommended_params(self) -> dict[str, Any] | None:
         rec = self.recommended_trial
         return None if rec is None else dict(rec.params)
+
+    @property
+    def n_full_budget(self) -> int | None:
+        """How many of `trials` (the whole study's) completed with a finite value at the
+        strategy's `max_budget`: 0 means `best_trial` was evaluated at a lower budget only (a run
+        stopped early). None for a strategy without budgets (no `max_budget`)."""
+        top = self.study.strategy.max_budget
+        if top is None:
+            return None
+        return sum(1 for t in self.trials if t.ok and t.budget is not None and t.budget >= top)
 
 
 def _owner_gone(owner: str) -> bool:
@@ -154,25 +190,24 @@ class Study:
 
     def _reconcile(self, rec: Any, space: Space | None, strategy: str | Strategy | None, direction: str | None,
                    seed: int | None, allow_changes: bool) -> Strategy:
-        problems = []
+        problems: dict[str, str] = {}
         if direction is not None and rec.direction != direction:
-            problems.append(f"direction: stored {rec.direction!r}, given {direction!r}")
+            problems["direction"] = f"stored {rec.direction!r}, given {direction!r}"
         if seed is not None and rec.seed != seed:
-            problems.append(f"seed: stored {rec.seed}, given {seed}")
+            problems["seed"] = f"stored {rec.seed}, given {seed}"
         if space is not None:
             stored = Space.from_dict(rec.space)
             if stored != space:
-                problems.append("space:\n    " + "\n    ".join(stored.diff(space)))
+                problems["space"] = "\n    " + "\n    ".join(stored.diff(space))
         # A strategy object may carry caches tied to one history: every study gets its own copy.
         strat = strategy_from_config(rec.strategy) if strategy is None else copy.deepcopy(make_strategy(strategy))
-        if strat.config() != dict(rec.strategy):
-            if allow_changes:
-                self._storage.update_study(rec.id, strategy=strat.config())
-            else:
-                problems.append(f"strategy: stored {dict(rec.strategy)}, given {strat.config()}"
-                                " (pass allow_changes=True to switch strategy)")
+        switch = strat.config() != dict(rec.strategy)
+        if switch and not allow_changes:
+            problems["strategy"] = f"stored {dict(rec.strategy)}, given {strat.config()}"
         if problems:
-            raise ValueError(f"study {rec.name!r} exists with other settings:\n  " + "\n  ".join(problems))
+            raise SettingsMismatch(rec.name, problems)
+        if switch:  # only once every other setting matched: a refused open changes nothing
+            self._storage.update_study(rec.id, strategy=strat.config())
         return strat
 
     # -- state ------------------------------------------------------------------------------------
@@ -381,10 +416,17 @@ class Study:
     ) -> Result:
         """Run `n_trials` more trials (or until `timeout` seconds, or the strategy is exhausted).
 
+        n_trials: None (default) runs until the strategy has nothing left: the rest of a
+            Hyperband plan (all its `iterations`) or of a grid; a strategy with no natural end
+            (random, bayes) then runs until `timeout` or `stop()`. An `n_trials` that stops
+            inside a Hyperband bracket gives one `PlanCutShortWarning`, with the plan's count.
         objective: `f(params) -> float`, or `f(params, budget) -> float` for multi-fidelity
             strategies; it may also take `trial=` (the `Trial` record) and may return a dict with
             a "value" key whose other keys are stored as user attributes.
-        n_workers: > 1 runs trials in parallel in a local process pool; `executor` takes any
+        n_workers: > 1 runs trials in parallel in a local process pool (`hpcore.execution.ProcessPool`:
+            no `if __name__ == "__main__":` guard needed, objectives defined in `__main__` work,
+            one BLAS thread per worker, started for this call and stopped at its end, or at once
+            on Ctrl-C); `executor` takes any
             `concurrent.futures.Executor` (e.g. a Dask client's `get_executor()` or
             `hpcore.DaskExecutor`), and then n_workers is how many trials are kept in flight
             (default: the executor's `n_workers` attribute when it has one, else 1).
@@ -399,17 +441,23 @@ class Study:
         if not isinstance(n_workers, int) or n_workers < 1:
             raise ValueError(f"n_workers must be a positive integer, got {n_workers!r}")
         catch = tuple(catch) if isinstance(catch, Sequence) else (catch,)
-        style = call_style(objective, needs_budget=self.strategy.multi_fidelity)
+        style = call_style(objective, needs_budget=self.strategy.multi_fidelity, strategy=self.strategy.name)
         self.strategy.check(self.space)
         info = self.strategy.describe(self.space)
         if info and verbose:
             print(f"hpcore: {info}", file=sys.stderr)
+        if n_trials is not None:
+            cut = self.strategy.cut_short(self.space, self.trials, n_trials)
+            if cut is not None:
+                warnings.warn(cut, PlanCutShortWarning, stacklevel=_stacklevel_outside_hpcore())
         self._stop = False
         own_pool = executor is None and n_workers > 1
         if executor is None:
             executor = process_pool(n_workers) if n_workers > 1 else InlineExecutor()
         remote = not isinstance(executor, InlineExecutor)
         fn = PortableObjective(objective) if remote else objective
+        if isinstance(executor, ProcessPool):  # no worker started yet: the pool starts them on first submit
+            fn.check()  # one clear TypeError now, not a PicklingError in every trial
         run = _Run(self, fn, style, executor, n_trials, timeout, n_workers, catch, max_failures,
                    list(callbacks), verbose, renew=(lambda: process_pool(n_workers)) if own_pool else None)
         try:
@@ -423,6 +471,81 @@ class Study:
     def __repr__(self) -> str:
         return (f"Study(name={self.name!r}, strategy={self.strategy!r}, direction={self.direction!r}, "
                 f"trials={len(self._trials)})")
+
+
+def _progress_bar(total: int | None) -> Any:
+    from tqdm.auto import tqdm  # here: importing tqdm costs ~50 ms that verbose=False runs skip
+
+    return tqdm(total=total, unit="trial", dynamic_ncols=True, file=sys.stderr, leave=True)
+
+
+class _NoBar:
+    """What `_Run` uses instead of a tqdm bar when verbose=False."""
+
+    disable = True
+
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def set_postfix(self, **kwargs: Any) -> None:
+        pass
+
+    def write(self, text: str, file: Any = None) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+class _ThroughBar(logging.Handler):
+    """Prints hpcore's warnings above the progress bar (`tqdm.write`) instead of across it.
+
+    Attached to the "hpcore" logger only while a bar is shown, and only when logging is not
+    configured: Python's last-resort handler would then print the same WARNING records straight
+    to stderr, in the middle of the bar. An application that configured logging keeps its own
+    handlers (tqdm's `logging_redirect_tqdm` makes those cooperate with the bar); the root logger
+    is never touched.
+    """
+
+    def __init__(self, bar: Any) -> None:
+        super().__init__(logging.WARNING)  # what the last-resort handler prints
+        self.bar = bar
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.bar.write(self.format(record), file=sys.stderr)
+        except Exception:
+            self.handleError(record)
+
+    @classmethod
+    def attach(cls, bar: Any) -> _ThroughBar | None:
+        """A handler on the "hpcore" logger for a shown `bar`; None when not needed."""
+        if bar.disable or log.hasHandlers():
+            return None
+        handler = cls(bar)
+        log.addHandler(handler)
+        return handler
+
+
+def _resume_hint(study: Study) -> str:
+    """What to do after Ctrl-C stopped `optimize`: how to reopen a stored study to resume it."""
+    done = sum(t.state.finished and not t.interrupted for t in study._trials)
+    storage = study.storage
+    where = getattr(storage, "path", None)
+    if where is None:
+        return (f"hpcore: interrupted; study {study.name!r} was in memory: its {done} finished trials are in "
+                "this Study object only (a study with storage='study.db' can resume after a stop)")
+    return (f"hpcore: interrupted; study {study.name!r} keeps its {done} finished trials in {where}.\n"
+            f"hpcore: to resume, run the same code again: a Study (or minimize/maximize) opened with "
+            f"storage={str(where)!r}, name={study.name!r} goes on where it stopped.")
+
+
+def _add_note(error: BaseException, note: str) -> None:
+    """Attach `note` to an exception on its way out (printed under its traceback)."""
+    if hasattr(error, "add_note"):
+        error.add_note(note)
+    else:  # Python 3.10
+        log.warning("%s", note)
 
 
 class _Run:
@@ -455,11 +578,13 @@ class _Run:
         return self.deadline is None or time.monotonic() < self.deadline
 
     def loop(self) -> None:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=self.n_trials, disable=not self.verbose, unit="trial", dynamic_ncols=True,
-                   file=sys.stderr, leave=True)
+        # The total is what will run as far as known: n_trials, or the rest of a Hyperband plan
+        # or a grid when that is less (or n_trials is None).
+        planned = self.study.strategy.planned_trials(self.study.space, self.study.trials)
+        total = min((n for n in (self.n_trials, planned) if n is not None), default=None)
+        bar = _progress_bar(total) if self.verbose else _NoBar()
         self.bar = bar
+        through_bar = _ThroughBar.attach(bar)
         try:
             capacity = 1 if self.inline else self.n_workers
             while True:
@@ -472,7 +597,7 @@ class _Run:
                         self.exhausted = True
                         log.info("%s", e)
                         if self.verbose:
-                            bar.write(f"hpcore: {e}; stopping")
+                            bar.write(f"hpcore: {e}; stopping", file=sys.stderr)
                         break
                     self.started += 1
                     self.submitting = trial  # an inline run happens inside submit
@@ -497,8 +622,12 @@ class _Run:
                     self.study._finish(trial.id, None, f"{INTERRUPTED}{type(e).__name__}",
                                        dict(trial.user_attrs), time.time())
             self.in_flight.clear()
+            if isinstance(e, KeyboardInterrupt):
+                _add_note(e, _resume_hint(self.study))
             raise
         finally:
+            if through_bar is not None:
+                log.removeHandler(through_bar)
             bar.close()
         if self.started and not self.completed and self.failed == self.started:
             raise TooManyFailures(f"all {self.failed} trials failed; the first error:\n{self.first_error}")
@@ -522,8 +651,10 @@ class _Run:
         try:
             out: Outcome = fut.result()
         except Exception as e:
-            out = Outcome(None, f"the worker running this trial failed: {type(e).__name__}: {e}",
-                          trial.started_at or time.time(), time.time(), exception=e)
+            # On one line: the log shows an error's last line, and the pool's message for a dead
+            # worker (loky's TerminatedWorkerError, with the exit codes) spans several.
+            error = f"the worker running this trial failed: {type(e).__name__}: {' '.join(str(e).split())}"
+            out = Outcome(None, error, trial.started_at or time.time(), time.time(), exception=e)
         attrs = {**trial.user_attrs, **out.user_attrs}
         t = study._finish(trial.id, out.value, out.error, attrs, out.finished_at, started_at=out.started_at)
         if t.state is TrialState.COMPLETE:
@@ -546,21 +677,55 @@ class _Run:
                                   f"the first error:\n{self.first_error}")
 
 
+def _stacklevel_outside_hpcore() -> int:
+    """The `stacklevel` that makes a warning raised by the caller point at the user's line (the
+    first frame outside hpcore), whether they called `minimize`, `Study.optimize` or an adapter."""
+    frame, level = sys._getframe(1), 1
+    while frame.f_back is not None and frame.f_globals.get("__name__", "").partition(".")[0] == "hpcore":
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+#: Trials `minimize` and `maximize` run when `n_trials` is left out and the strategy has no natural
+#: end (random search, Bayesian optimisation).
+DEFAULT_N_TRIALS = 100
+
+
 def _run_new(direction: str, objective: Callable[..., Any], space: Space | Mapping[str, Parameter],
              strategy: str | Strategy, n_trials: int | None, seed: int | None, **kwargs: Any) -> Result:
+    """`minimize`/`maximize`: a study (new, or resumed with `storage` and `name`), then `optimize`.
+    `n_trials=None` is the strategy's natural length (see `minimize`)."""
     study_kw = {k: kwargs.pop(k) for k in ("storage", "name") if k in kwargs}
     study = Study(space, strategy=strategy, direction=direction, seed=seed, **study_kw)
-    return study.optimize(objective, n_trials=n_trials, **kwargs)
+    return study.optimize(objective, n_trials=natural_n_trials(study) if n_trials is None else n_trials, **kwargs)
+
+
+def natural_n_trials(study: Study) -> int | None:
+    """What `n_trials=None` means for `minimize`, `maximize` and `hpcore run`: None (run until the
+    strategy is done) when the strategy has a natural end (Hyperband's plan, a grid), else
+    `DEFAULT_N_TRIALS`, since without a count it would run forever."""
+    return None if study.strategy.planned_trials(study.space, study.trials) is not None else DEFAULT_N_TRIALS
 
 
 def minimize(objective: Callable[..., Any], space: Space | Mapping[str, Parameter], strategy: str | Strategy = "random",
-             n_trials: int | None = 100, seed: int | None = None, **kwargs: Any) -> Result:
-    """Minimise `objective` over `space`. Keyword arguments go to `Study` (storage, name) and
-    `Study.optimize` (timeout, n_workers, executor, catch, max_failures, callbacks, verbose)."""
+             n_trials: int | None = None, seed: int | None = None, **kwargs: Any) -> Result:
+    """Minimise `objective` over `space`.
+
+    n_trials: how many trials to run. None (default): the strategy's natural length: the whole
+        plan for Hyperband (every bracket of its `iterations`, e.g. 206 trials for
+        `Hyperband(min_budget=1, max_budget=81, eta=3)`), the whole grid for grid search, and
+        `DEFAULT_N_TRIALS` (100) for strategies with no natural end (random, bayes), also when a
+        `timeout` is given (pass a large `n_trials` to run until the timeout). An `n_trials`
+        that stops inside a Hyperband bracket gives one `PlanCutShortWarning`.
+
+    Keyword arguments go to `Study` (storage, name) and `Study.optimize` (timeout, n_workers,
+    executor, catch, max_failures, callbacks, verbose). With `storage` and `name` of an existing
+    study it resumes that study, and n_trials=None is what is left of the plan or grid.
+    """
     return _run_new("minimize", objective, space, strategy, n_trials, seed, **kwargs)
 
 
 def maximize(objective: Callable[..., Any], space: Space | Mapping[str, Parameter], strategy: str | Strategy = "random",
-             n_trials: int | None = 100, seed: int | None = None, **kwargs: Any) -> Result:
-    """Maximise `objective` over `space` (see `minimize`)."""
+             n_trials: int | None = None, seed: int | None = None, **kwargs: Any) -> Result:
+    """Maximise `objective` over `space` (see `minimize`, also for the default `n_trials`)."""
     return _run_new("maximize", objective, space, strategy, n_trials, seed, **kwargs)

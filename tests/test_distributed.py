@@ -109,6 +109,36 @@ def test_arguments_are_checked():
         DaskExecutor("tcp://127.0.0.1:1", memory_limit="1GB")
 
 
+def test_the_name_guard_is_found_around_the_calling_line():
+    import ast
+
+    from hpcore.distributed import _under_name_guard
+
+    source = ast.parse(
+        "import hpcore\n"                             # 1
+        "def main():\n"                               # 2
+        "    return hpcore.DaskExecutor()\n"          # 3
+        "ex = main()\n"                               # 4
+        "if __name__ == '__main__':\n"                # 5
+        "    ex = hpcore.DaskExecutor(\n"             # 6
+        "        n_workers=2)\n"                      # 7
+        "try:\n"                                      # 8
+        "    if '__main__' == __name__:\n"            # 9
+        "        main()\n"                            # 10
+        "except RuntimeError:\n"                      # 11
+        "    pass\n"                                  # 12
+        "if ex:\n"                                    # 13
+        "    main()\n")                               # 14
+    assert [line for line in range(1, 15) if _under_name_guard(source, line)] == [5, 6, 7, 9, 10]
+
+
+def test_a_local_cluster_started_from_a_worker_rerunning_the_script_is_refused():
+    # What a spawned worker would do in an unguarded script: run its top level as `__mp_main__`.
+    code = compile("import hpcore\nhpcore.DaskExecutor(n_workers=1)\n", "/nowhere/user_script.py", "exec")
+    with pytest.raises(RuntimeError, match="user_script.py, line 2, .* outside `if __name__"):
+        exec(code, {"__name__": "__mp_main__"})
+
+
 # -- executors ------------------------------------------------------------------------------------------
 @pytest.mark.slow
 def test_client_get_executor_runs_trials_on_workers_and_the_driver_keeps_the_storage(client, tmp_path):

@@ -31,6 +31,20 @@ def test_call_style():
         call_style(lambda a, b, c: 0)
 
 
+def test_call_style_refuses_a_required_budget_when_the_strategy_gives_none():
+    def train(params, epochs):
+        return 0.0
+
+    with pytest.raises(TypeError, match="requires a budget 'epochs'.*strategy 'grid' gives no budget"):
+        call_style(train, needs_budget=False, strategy="grid")
+    with pytest.raises(TypeError, match="the strategy gives no budget"):
+        call_style(train, needs_budget=False)
+    assert call_style(lambda p, budget=None: 0, needs_budget=False).budget is False
+    assert call_style(lambda p, *rest: 0, needs_budget=False).budget is False
+    assert call_style(train).budget is True  # not knowing the strategy: the signature decides
+    assert call_style(train, needs_budget=True).budget is True
+
+
 def test_parse_value():
     assert parse_value(1) == (1.0, {})
     with pytest.raises(ValueError, match="without a 'value' key"):
@@ -101,6 +115,48 @@ def test_parallel_results_do_not_depend_on_scheduling():
     a = hpcore.minimize(slow_quadratic, SPACE, n_trials=8, n_workers=2, seed=9, verbose=False)
     b = hpcore.minimize(quadratic, SPACE, n_trials=8, seed=9, verbose=False)
     assert [dict(t.params) for t in a.trials] == [dict(t.params) for t in b.trials]
+
+
+def native_thread_counts(params):
+    """Reports, from inside a worker, the thread limits its native pools run with."""
+    import numpy  # noqa: F401 - loads the BLAS that threadpoolctl reports
+    from threadpoolctl import threadpool_info
+
+    blas = [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+    return {"value": params["x"], "blas": max(blas, default=1), "omp": os.environ.get("OMP_NUM_THREADS")}
+
+
+@pytest.mark.slow
+def test_each_worker_runs_one_blas_thread(monkeypatch):
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    r = hpcore.minimize(native_thread_counts, SPACE, n_trials=4, n_workers=2, seed=0, verbose=False)
+    assert all(t.user_attrs["blas"] == 1 and t.user_attrs["omp"] == "1" for t in r.trials), r.trials
+
+
+def test_a_process_pool_shutdown_with_cancel_futures_stops_running_calls():
+    import time
+
+    pool = process_pool(1)
+    slow = pool.submit(time.sleep, 30)
+    while not slow.running():
+        time.sleep(0.01)
+    pool.shutdown(wait=True, cancel_futures=True)  # the worker is killed, not awaited
+    assert slow.done() and slow.exception() is not None  # not the None that sleep returns
+
+
+def test_an_objective_that_cannot_reach_the_workers_is_refused_before_any_trial():
+    import threading
+
+    lock = threading.Lock()
+
+    def objective(params):
+        with lock:
+            return params["x"]
+
+    study = Study(SPACE, seed=0)
+    with pytest.raises(TypeError, match="the objective '.*objective' cannot be sent to worker processes: .*lock"):
+        study.optimize(objective, n_trials=2, n_workers=2, verbose=False)
+    assert study.trials == []
 
 
 @pytest.mark.slow

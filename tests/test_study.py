@@ -232,8 +232,9 @@ def test_objective_signatures():
     with pytest.raises(TypeError, match="must accept the parameters"):
         Study(SPACE).optimize(lambda: 1.0, n_trials=1, verbose=False)
     got = {}
-    Study(SPACE, seed=0).optimize(lambda p, budget: got.setdefault("b", budget) or 1.0, n_trials=1, verbose=False)
-    assert got == {"b": None}
+    Study(SPACE, seed=0).optimize(lambda p, budget=None: got.setdefault("b", budget) or 1.0, n_trials=1,
+                                  verbose=False)
+    assert got == {"b": None}  # an optional budget keeps its default without a budget-giving strategy
     Study(SPACE, seed=0).optimize(lambda p, trial: got.setdefault("t", trial.id) or 1.0, n_trials=1, verbose=False)
     assert got["t"] == 0
 
@@ -273,3 +274,68 @@ def test_ask_tell_from_threads_shares_one_study():
     for th in threads:
         th.join()
     assert sorted(t.id for t in study.trials) == list(range(80))
+
+
+@pytest.mark.parametrize("name", ["random", "grid", "bayes"])
+def test_an_objective_requiring_a_budget_is_refused_by_a_strategy_without_budgets(name):
+    space = Space({"x": Float(0.0, 1.0, step=0.25)})
+    study = Study(space, strategy=name, seed=0)
+    with pytest.raises(TypeError, match=f"strategy {name!r} gives no budget") as e:
+        study.optimize(lambda p, budget: p["x"] * budget, n_trials=3, verbose=False)
+    assert "'budget'" in str(e.value) and "budget=None" in str(e.value)
+    assert study.trials == []  # refused before any trial
+    with pytest.raises(TypeError, match="gives no budget"):
+        hpcore.minimize(lambda p, budget: p["x"], space, strategy=name, verbose=False)
+
+
+def test_minimize_without_n_trials_runs_100_random_trials_and_the_whole_grid():
+    assert len(hpcore.minimize(quadratic, SPACE, seed=0, verbose=False).trials) == 100
+    space = Space({"a": Int(1, 15), "b": Int(1, 10)})  # 150 points
+    r = hpcore.minimize(lambda p: p["a"] * p["b"], space, strategy="grid", verbose=False)
+    assert len(r.trials) == 150 == len({space.key(t.params) for t in r.trials})
+    assert r.n_full_budget is None
+
+
+def test_progress_bar_total_is_the_grid_size(capsys):
+    space = Space({"a": Int(1, 15), "b": Int(1, 10)})
+    hpcore.minimize(lambda p: p["a"], space, strategy="grid", verbose=True)
+    assert "150/150" in capsys.readouterr().err
+    hpcore.minimize(lambda p: p["a"], space, strategy="grid", n_trials=20, verbose=True)
+    assert "20/20" in capsys.readouterr().err
+
+
+def test_best_trial_prefers_the_largest_budget_then_the_best_value():
+    from hpcore.trial import Trial, best_trial
+
+    def t(i, value, budget, state=TrialState.COMPLETE):
+        return Trial(i, {"x": 0.1 * i}, state, value=value, budget=budget)
+
+    trials = [t(0, 0.0, 1), t(1, 5.0, 9), t(2, 4.0, 9), t(3, None, 27, TrialState.FAILED), t(4, 9.0, None)]
+    assert best_trial(trials, "minimize").id == 2  # budget 1 is better, but not comparable
+    assert best_trial(trials, "maximize").id == 1
+    assert best_trial([t(0, 1.0, None), t(1, 0.5, None)], "minimize").id == 1
+    assert best_trial([t(0, None, 3, TrialState.FAILED)], "minimize") is None
+
+
+def test_a_refused_resume_changes_nothing_and_names_each_difference(tmp_path):
+    from hpcore.study import SettingsMismatch
+
+    db = tmp_path / "s.db"
+    Study(SPACE, strategy="random", storage=db, name="s", seed=1)
+    with pytest.raises(SettingsMismatch) as info:  # the seed differs: switching the strategy is not enough
+        Study(SPACE, strategy="grid", storage=db, name="s", seed=2, allow_changes=True)
+    assert info.value.problems == {"seed": "stored 1, given 2"}
+    assert Study(storage=db, name="s").strategy.name == "random"
+    with pytest.raises(ValueError, match="strategy: stored .*random.*grid.* allow_changes=True") as info:
+        Study(SPACE, strategy="grid", storage=db, name="s")
+    assert set(info.value.problems) == {"strategy"} and str(info.value).count("allow_changes") == 1
+
+
+def test_random_search_fallback_on_a_space_too_large_to_list():
+    """After `max_tries` duplicate draws random search lists what is left, which a space of 2**31
+    values cannot do: it keeps drawing instead (issue: huge ranges must never be enumerated)."""
+    strategy = hpcore.RandomSearch()
+    strategy.max_tries = 0  # go straight to the fallback
+    space = Space({"seed": Int(0, 2**31 - 1)})
+    r = hpcore.minimize(lambda p: p["seed"] % 7, space, strategy=strategy, n_trials=5, seed=0, verbose=False)
+    assert len({t.params["seed"] for t in r.trials}) == 5
