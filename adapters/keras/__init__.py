@@ -14,17 +14,25 @@
     tuner.search(x, y, validation_data=(x_val, y_val))
     best = tuner.get_best_models(1)[0]
 
-`HyperParameters`, `Objective` and `datasets` load without TensorFlow; the tuners import Keras
-on first use.
+`HyperParameters`, `Objective`, `datasets`, `errors`, `oracles` and `engine.hyperparameters` load
+without TensorFlow; the tuners (`kt.tuners`, `kt.engine.tuner`) import Keras on first use.
+KerasTuner's module paths are there too: `kt.tuners.RandomSearch`, `kt.oracles.*Oracle`,
+`kt.engine.hyperparameters.HyperParameters`, `kt.engine.trial.Trial`, `kt.errors.FailedTrialError`.
+`__version__` is hpcore's.
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
+from hpcore.adapters.keras import errors, oracles
 from hpcore.adapters.keras.hypermodel import HyperModel
 from hpcore.adapters.keras.hyperparameters import HyperParameters
 from hpcore.adapters.keras.objective import Objective
+from hpcore.adapters.keras.oracles import Oracle
+
+from hpcore import __version__
 
 __all__ = [
     "BayesianOptimization",
@@ -33,8 +41,14 @@ __all__ = [
     "HyperParameters",
     "Hyperband",
     "Objective",
+    "Oracle",
     "RandomSearch",
     "Tuner",
+    "__version__",
+    "engine",
+    "errors",
+    "oracles",
+    "tuners",
 ]
 
 _TUNERS = ("Tuner", "RandomSearch", "GridSearch", "BayesianOptimization", "Hyperband")
@@ -45,4 +59,6 @@ def __getattr__(name: str) -> Any:  # the tuners import Keras (seconds): load th
         from hpcore.adapters.keras import tuner
 
         return getattr(tuner, name)
+    if name in ("tuners", "engine"):  # `tuners` imports Keras
+        return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module 'hpcore.adapters.keras' has no attribute {name!r}")

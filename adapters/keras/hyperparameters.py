@@ -30,6 +30,8 @@ import math
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from hpcore.adapters.keras.hp_types import HyperParameter, describe, parameter_of
+
 from hpcore.space import Bool, Choice, Fixed, Float, Int, Parameter, Space
 
 __all__ = ["HyperParameters"]
@@ -78,6 +80,9 @@ class HyperParameters:
         self._overrides: dict[str, Parameter] = {}
         self._tune_new = True
         self._allow_new = True
+        # KerasTuner's "tuner/epochs"... of a Hyperband result: shown by `values`/`get`, made from
+        # the trial's budget and lineage, never part of the configuration nor seen by `build`
+        self._budget_values: dict[str, Any] = {}
 
     @classmethod
     def from_trial(cls, space: Space | Mapping[str, Parameter], params: Mapping[str, Any]) -> HyperParameters:
@@ -95,21 +100,40 @@ class HyperParameters:
         counts as using every one of them: see `accessed`.)"""
         out = self.all_values()
         self.accessed[self._phase].update(out)
-        return out
+        return {**out, **self._budget_values}
 
     def all_values(self) -> dict[str, Any]:
         """`values`, without counting as a use (for the tuner's bookkeeping)."""
         return {**self._given, **self._values}
 
     @property
-    def space(self) -> dict[str, Parameter]:
+    def space(self) -> list[HyperParameter]:
+        """KerasTuner's view of every known hyperparameter: objects with `.name`, `.default`,
+        `.conditions` and `get_config()` (see `hp_types`)."""
+        return [describe(n, p) for n, p in self._defs.items()]
+
+    @property
+    def definitions(self) -> dict[str, Parameter]:
         """Every known parameter definition (hpcore `Parameter`s), by name."""
         return dict(self._defs)
+
+    def get_config(self) -> dict[str, Any]:
+        """KerasTuner's config: `{"space": [{"class_name", "config"}...], "values": {...}}`."""
+        return {"space": [{"class_name": type(h).__name__, "config": h.get_config()} for h in self.space],
+                "values": self.all_values()}
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> HyperParameters:
+        """The `HyperParameters` of a `get_config()` dict (KerasTuner's or hpcore's)."""
+        space = {c["config"]["name"]: parameter_of(c["class_name"], c["config"]) for c in config.get("space", [])}
+        return cls.from_trial(space, dict(config.get("values") or {}))
 
     def get(self, name: str) -> Any:
         """The value of `name`; None when it is known but inactive. Raises `KeyError` for a name
         that was never declared."""
         self.accessed[self._phase].add(name)
+        if name in self._budget_values:
+            return self._budget_values[name]
         if name in self._values:
             return self._values[name]
         if name in self._given:

@@ -63,6 +63,9 @@ class Objective:
             raise ValueError(f"direction must be 'min' or 'max', got {self.direction!r}")
         object.__setattr__(self, "direction", d)
 
+    def __str__(self) -> str:  # KerasTuner's layout, as results_summary prints it
+        return f'Objective(name="{self.name}", direction="{"max" if self.direction == "maximize" else "min"}")'
+
     def better(self, a: float, b: float) -> bool:
         """Whether `a` is strictly better than `b`."""
         return a > b if self.direction == "maximize" else a < b

@@ -35,7 +35,8 @@ from hpcore.adapters.keras.tensorboard import trial_callbacks
 
 from hpcore.trial import Trial
 
-__all__ = ["AUTO_STEPS", "Duplicate", "ExecutionResult", "TrialResult", "TrialRunner", "observes_batches"]
+__all__ = ["AUTO_STEPS", "Duplicate", "ExecutionResult", "TrialResult", "TrialRunner", "observes_batches",
+           "result_of_run_trial"]
 
 #: Batches per compiled call with steps_per_execution="auto".
 AUTO_STEPS = 32
@@ -171,6 +172,43 @@ def _history_of(result: Any) -> tuple[dict[str, list[float]] | None, list[int] |
     except (TypeError, ValueError):
         raise TypeError(f"HyperModel.fit returned {type(result).__name__}; expected a History, a dict of "
                         "metrics or a number") from None
+
+
+def _execution_of(out: Any, objective: Objective, worth: Callable[[float], bool] | None) -> ExecutionResult:
+    """One execution from what a `run_trial` override returned for it: a `History`, a dict of
+    metrics or a number (the objective's value)."""
+    hist, epochs, value = _history_of(out)
+    hist = hist or {}
+    best_epoch = None
+    if value is None:
+        key = objective.find(list(hist))
+        best = objective.best(hist[key])
+        if best is None:
+            raise ValueError(f"run_trial: the objective {key!r} has no finite value: {hist[key]}")
+        value, i = best
+        if epochs is not None and i < len(epochs):
+            best_epoch = epochs[i]
+    elif not math.isfinite(value):
+        raise ValueError(f"run_trial returned {value}")
+    model = getattr(out, "model", None)  # a History knows its model: keep its (final) weights
+    weights = model.get_weights() if isinstance(model, keras.Model) and worth is not None and worth(value) else None
+    return ExecutionResult(value=float(value), best_epoch=best_epoch, epochs=list(epochs or []),
+                           history={k: list(v) for k, v in hist.items()}, resumed_from=None, best_weights=weights)
+
+
+def result_of_run_trial(out: Any, objective: Objective, worth: Callable[[float], bool] | None) -> TrialResult:
+    """A `TrialResult` from what `Tuner.run_trial` returned (KerasTuner's contract): the default
+    run's own `TrialResult`, or a `History`, a dict of metrics, a number, or a list of these (one
+    per execution; the value is their mean)."""
+    if isinstance(out, TrialResult):
+        return out
+    if out is None:
+        raise TypeError("run_trial returned None; return the History of model.fit, a dict of metrics "
+                        "or the objective's value")
+    executions = [_execution_of(o, objective, worth) for o in (out if isinstance(out, list) else [out])]
+    if not executions:
+        raise ValueError("run_trial returned an empty list")
+    return TrialResult(value=float(np.mean([e.value for e in executions])), executions=executions)
 
 
 class TrialRunner:

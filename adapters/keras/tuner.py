@@ -16,8 +16,9 @@ What happens underneath:
 - with Hyperband the budget is the number of epochs, and a promoted configuration continues
   from its checkpoint (weights and optimizer state) with `initial_epoch`, training only the
   difference; checkpoints of configurations that can no longer be promoted are deleted;
-- a trial whose build or fit raises, or whose loss becomes NaN, is FAILED with its error and
-  the search goes on; `search` raises with the first error only if every trial of the call failed;
+- a trial whose build or fit raises (e.g. `kt.errors.FailedTrialError`), or whose loss becomes
+  NaN, is FAILED with its error and the search goes on; `kt.errors.FatalError` fails the trial
+  and stops the search, raised from `search`; `search` raises with the first error only if every trial of the call failed;
 - between trials the Keras session is cleared, and garbage collection is made cheap (see
   `memory.SessionCleaner`) instead of skipped.
 """
@@ -36,13 +37,17 @@ from typing import Any
 
 import keras
 from hpcore.adapters.keras.checkpoints import BestWeightsStore, CheckpointStore
+from hpcore.adapters.keras.engine.trial import Trial as KerasTrial
+from hpcore.adapters.keras.errors import FatalError
+from hpcore.adapters.keras.hp_types import describe
 from hpcore.adapters.keras.hypermodel import HyperModel, as_hypermodel
 from hpcore.adapters.keras.hyperparameters import HyperParameters
 from hpcore.adapters.keras.memory import SessionCleaner
 from hpcore.adapters.keras.model_cache import ModelCache
 from hpcore.adapters.keras.objective import Objective, as_objective
+from hpcore.adapters.keras.oracles import ORACLE_OF_STRATEGY, Oracle
 from hpcore.adapters.keras.tensorboard import write_hparams
-from hpcore.adapters.keras.trial_runner import Duplicate, TrialResult, TrialRunner
+from hpcore.adapters.keras.trial_runner import Duplicate, TrialResult, TrialRunner, result_of_run_trial
 
 from hpcore.space import Space
 from hpcore.storage.sqlite import SQLiteStorage
@@ -94,6 +99,12 @@ class Tuner:
             of 1. "auto": 32 unless a callback passed to `search` has batch-level hooks (the
             training is identical, only faster; see `trial_runner`); None keeps 1.
         strategy_kwargs: options for the strategy made from its name (e.g. {"acquisition": "ucb"}).
+        oracle: a `kt.oracles.*Oracle` (KerasTuner's way): its objective, max_trials, seed, strategy
+            and strategy options are used, and must not be given here as well. As in KerasTuner,
+            `Tuner(oracle, hypermodel)` also works positionally.
+
+    `tuner.oracle` (the given oracle, or the one matching `strategy`) reads the study:
+    `oracle.trials`, `oracle.get_best_trials(n)`, `oracle.get_space()`.
     """
 
     def __init__(
@@ -120,8 +131,27 @@ class Tuner:
         steps_per_execution: int | str | None = "auto",
         strategy_kwargs: Mapping[str, Any] | None = None,
         max_consecutive_failed_trials: int | None = None,
+        oracle: Oracle | None = None,
         **kwargs: Any,
     ) -> None:
+        if isinstance(hypermodel, Oracle):  # KerasTuner's positional order: Tuner(oracle, hypermodel)
+            oracle, hypermodel, objective = hypermodel, objective, None
+        if oracle is not None:
+            given = {"objective": objective, "max_trials": max_trials, "seed": seed,
+                     "hyperparameters": hyperparameters, "max_epochs": max_epochs, "strategy_kwargs": strategy_kwargs,
+                     "strategy": None if strategy == "random" else strategy}
+            settings = _settings_of(oracle, given)
+            objective, strategy, max_trials, seed = (settings["objective"], settings["strategy"],
+                                                     settings["max_trials"], settings["seed"])
+            hyperparameters, tune_new_entries, allow_new_entries = (
+                settings["hyperparameters"], settings["tune_new_entries"], settings["allow_new_entries"])
+            max_epochs = settings.get("max_epochs", max_epochs)
+            factor = settings.get("factor", factor)
+            hyperband_iterations = settings.get("hyperband_iterations", hyperband_iterations)
+            strategy_kwargs = settings.get("strategy_kwargs", strategy_kwargs)
+            if max_consecutive_failed_trials is None:
+                max_consecutive_failed_trials = settings["max_consecutive_failed_trials"]
+            kwargs.setdefault("max_retries_per_trial", settings["max_retries_per_trial"])
         for k in ("max_retries_per_trial", "logger", "tuner_id", "distribution_strategy", "max_model_size"):
             if kwargs.pop(k, None) not in (None, 0):
                 warnings.warn(f"Tuner: {k}= is not supported and is ignored", stacklevel=2)
@@ -135,7 +165,7 @@ class Tuner:
         self.seed = seed
         self.keep_best_models = int(keep_best_models)
         self.max_consecutive_failed_trials = max_consecutive_failed_trials
-        self._overrides = hyperparameters.space if hyperparameters is not None else {}
+        self._overrides = hyperparameters.definitions if hyperparameters is not None else {}
         self._tune_new = bool(tune_new_entries)
         self._allow_new = bool(allow_new_entries)
         self.strategy = self._make_strategy(strategy, max_epochs, min_epochs, factor, hyperband_iterations,
@@ -146,7 +176,9 @@ class Tuner:
             max_trials = 10
         self.max_trials = max_trials
 
-        self.project_dir = Path(directory if directory is not None else ".") / (project_name or "untitled_project")
+        #: KerasTuner's attributes: the directory holding the project, as given (a string)
+        self.directory = str(directory) if directory is not None else "."
+        self.project_dir = Path(self.directory) / (project_name or "untitled_project")
         self.project_name = project_name or "untitled_project"
         if overwrite:
             self._delete_project_files()
@@ -166,6 +198,8 @@ class Tuner:
             "clear_session_s": 0.0, "gc_s": 0.0, "gc_collections": 0, "gc_full_collections": 0,
             "gradients_released": 0, "models_continued_in_memory": 0,
         }
+        self.oracle: Oracle = oracle if oracle is not None else ORACLE_OF_STRATEGY.get(self.strategy.name, Oracle)()
+        self.oracle._bind(self)
 
     # -- construction -----------------------------------------------------------------------------
     @staticmethod
@@ -194,6 +228,8 @@ class Tuner:
         try:
             model = self.hypermodel.build(hp)
             del model
+        except FatalError:
+            raise
         except Exception as e:
             warnings.warn(f"build(hp) with the default hyperparameters raised {type(e).__name__}: {e}; "
                           "starting with the parameters declared before the error", stacklevel=3)
@@ -286,6 +322,50 @@ class Tuner:
         return (f"hpcore: resuming the search in {self.project_dir}: {len(trials)} trials from earlier runs"
                 f"{done} (overwrite=True starts again)")
 
+    def run_trial(self, trial: KerasTrial, *fit_args: Any, **fit_kwargs: Any) -> Any:
+        """Build and train one trial's model(s): `search` calls it once per trial, with what
+        `search` was given (`callbacks` included; with Hyperband, `epochs` is the trial's budget).
+
+        Override it as in KerasTuner, e.g. to tune the batch size:
+
+            def run_trial(self, trial, *args, **kwargs):
+                kwargs["batch_size"] = trial.hyperparameters.Int("batch_size", 32, 256, step=32)
+                return super().run_trial(trial, *args, **kwargs)
+
+        `trial.hyperparameters` is the trial's `hp`. An override may also train by itself and
+        return a `History`, a dict of metrics (with the objective), the objective's value, or a list
+        of these (one per execution, averaged). Only this default keeps the best epoch's weights,
+        continues Hyperband checkpoints and reuses the results of identical models."""
+        run = getattr(trial, "_run_default", None)
+        if run is None:
+            raise RuntimeError("Tuner.run_trial runs a trial given by Tuner.search; call search()")
+        return run(fit_args, fit_kwargs)
+
+    # -- KerasTuner's views -----------------------------------------------------------------------
+    def get_trial_dir(self, trial_id: int | str) -> str:
+        """`project_dir/trial_<id>`, created, for files a user's code writes per trial (hpcore keeps
+        its own records in `study.db`, `best/` and `checkpoints/`, not there)."""
+        path = self.project_dir / f"trial_{trial_id}"
+        path.mkdir(parents=True, exist_ok=True)
+        return str(path)
+
+    def _kt_trial(self, t: Trial) -> KerasTrial:
+        """KerasTuner's view of the hpcore trial `t` (what `oracle.trials` holds)."""
+        return KerasTrial.from_core(t, self._result_hp(t), self.objective.name)
+
+    def _result_hp(self, t: Trial) -> HyperParameters:
+        """The `hp` of a finished trial; with a budget, its values also show KerasTuner's
+        `tuner/epochs`, `tuner/initial_epoch`, `tuner/bracket`, `tuner/round` and `tuner/trial_id`
+        (the trial it continued), read-only."""
+        hp = self._new_hp(self.study.space, t.params)
+        if t.budget is not None:
+            previous = next((p.id for p in self.study.trials if p.config_id is not None and p.config_id == t.config_id
+                             and t.previous_budget is not None and p.budget == t.previous_budget), None)
+            hp._budget_values = {"tuner/epochs": t.budget, "tuner/initial_epoch": t.previous_budget or 0,
+                                 "tuner/bracket": t.meta.get("bracket"), "tuner/round": t.meta.get("rung"),
+                                 "tuner/trial_id": previous}
+        return hp
+
     # -- results -------------------------------------------------------------------------------------
     def _rank_key(self, t: Trial) -> tuple[float, float]:
         loss = t.value if self.objective.direction == "minimize" else -t.value  # type: ignore[operator]
@@ -307,7 +387,7 @@ class Tuner:
     def get_best_hyperparameters(self, num_trials: int = 1) -> list[HyperParameters]:
         """`HyperParameters` of the best trials (`hp.values`, `hp.get(name)`; pass one to
         `tuner.hypermodel.build(hp)` to build that model)."""
-        return [self._new_hp(self.study.space, t.params) for t in self.get_best_trials(num_trials)]
+        return [self._result_hp(t) for t in self.get_best_trials(num_trials)]
 
     def get_best_models(self, num_models: int = 1) -> list[Any]:
         """The best models, rebuilt and loaded with the weights of their best epoch."""
@@ -324,25 +404,28 @@ class Tuner:
             models.append(model)
         return models
 
-    def search_space_summary(self) -> None:
-        """Print the search space as known so far (it grows as trials declare new names)."""
-        space = self.study.space
-        print(f"Search space summary\nparameters: {len(space)}")
-        for name, p in space.items():
-            print(f"{name} ({p.kind}): {p!r}")
+    def search_space_summary(self, extended: bool = False) -> None:
+        """Print the search space known so far (it grows as trials declare new names), in
+        KerasTuner's layout: each parameter's name, KerasTuner type and config. `extended` is
+        accepted and changes nothing (as in KerasTuner)."""
+        print("Search space summary")
+        print(f"Default search space size: {len(self.study.space)}")
+        for name, p in self.study.space.items():
+            config = describe(name, p).get_config()
+            config.pop("name")
+            print(f"{name} ({type(describe(name, p)).__name__})")
+            print(config)
 
     def results_summary(self, num_trials: int = 10) -> None:
-        """Print the best trials: value, budget, and configuration."""
-        best = self.get_best_trials(num_trials)
-        trials = self.study.trials
-        n_failed = sum(t.state is TrialState.FAILED for t in trials)
-        print(f"Results summary\nproject: {self.project_dir}\nobjective: {self.objective.name} "
-              f"({self.objective.direction})\ntrials: {len(trials)} ({n_failed} failed)")
-        for t in best:
-            budget = f", {t.budget} epochs" if t.budget is not None else ""
-            print(f"\ntrial {t.id}: {self.objective.name} = {t.value:.6g}{budget}")
-            for name, v in _used_params(t).items():
-                print(f"  {name}: {v}")
+        """Print the best trials in KerasTuner's layout (`Trial <id> summary`, its
+        hyperparameters, `Score: <value>`)."""
+        print("Results summary")
+        print(f"Results in {self.project_dir}")
+        print(f"Showing {num_trials} best trials")
+        print(self.objective)
+        for trial in self.oracle.get_best_trials(num_trials):
+            print()
+            trial.summary()
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}(strategy={self.strategy!r}, objective={self.objective!r}, "
@@ -478,8 +561,7 @@ class _Search:
         self._budget = trial.budget
         started = time.perf_counter()
         try:
-            res = tuner.runner.run(trial, hp, self.fit_args, self.fit_kwargs, self.callbacks, self._worth(),
-                                   self._duplicate_check())
+            res = self._call_run_trial(trial, hp)
         except Duplicate as d:
             self._tell_duplicate(trial, hp, d.trial_id)
             return
@@ -489,10 +571,31 @@ class _Search:
                 e.add_note(f"hpcore: interrupted; the project keeps its finished trials in {tuner.project_dir}: "
                            "making the tuner again with the same directory and project_name resumes the search")
             raise
+        except FatalError as e:  # KerasTuner's way to stop a search from build/fit/run_trial
+            self._tell_failure(trial, e, time.perf_counter() - started)
+            raise
         except Exception as e:
             self._tell_failure(trial, e, time.perf_counter() - started)
             return
         self._tell_success(trial, hp, res, time.perf_counter() - started)
+
+    def _call_run_trial(self, trial: Trial, hp: HyperParameters) -> TrialResult:
+        """`tuner.run_trial` (the default, or a user's override, which may call the default through
+        `super()`), and its result as a `TrialResult`."""
+        worth = self._worth()
+        kt_trial = KerasTrial(hp, trial.id)
+
+        def run_default(fit_args: tuple, fit_kwargs: dict[str, Any]) -> TrialResult:
+            kwargs = dict(fit_kwargs)
+            callbacks = list(kwargs.pop("callbacks", None) or [])
+            return self.tuner.runner.run(trial, hp, fit_args, kwargs, callbacks, worth, self._duplicate_check())
+
+        kt_trial._run_default = run_default  # type: ignore[attr-defined]
+        kwargs = {**self.fit_kwargs, "callbacks": list(self.callbacks)}
+        if trial.budget is not None:  # what an override that trains by itself needs under Hyperband
+            kwargs["epochs"] = int(trial.budget)
+        out = self.tuner.run_trial(kt_trial, *self.fit_args, **kwargs)
+        return result_of_run_trial(out, self.tuner.objective, worth)
 
     def _final_params(self, trial: Trial, hp: HyperParameters) -> dict[str, Any] | None:
         """The configuration really used, after extending the space with new names (None when it
@@ -613,6 +716,18 @@ class _Search:
             best_s = f" (best{where} {best:.4f})"
         print(f"trial {t.id}{budget}: {self.tuner.objective.name}={value}{best_s} {seconds:.1f}s  "
               f"{_used_params_text(t)}", flush=True)
+
+
+def _settings_of(oracle: Oracle, given: Mapping[str, Any]) -> dict[str, Any]:
+    """The tuner settings an oracle stands for; what is also given to the tuner is refused (one
+    place for each setting)."""
+    if not isinstance(oracle, Oracle):
+        raise TypeError(f"oracle must be one of kt.oracles' oracles, got {oracle!r}")
+    twice = sorted(k for k, v in given.items() if v is not None)
+    if twice:
+        raise ValueError(f"{', '.join(twice)} given to the Tuner and an oracle: give them to "
+                         f"{type(oracle).__name__}(...) only")
+    return oracle.tuner_settings()
 
 
 def _epochs(n: Any) -> str:

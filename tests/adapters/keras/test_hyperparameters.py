@@ -21,25 +21,25 @@ def test_methods_return_defaults_and_record_definitions():
     assert hp.Boolean("res", default=True) is True
     assert hp.Fixed("seed", 7) == 7
     assert isinstance(hp.Int("layers", 1, 5), int)
-    assert hp.space == {
+    assert hp.definitions == {
         "layers": Int(1, 5), "units": Int(32, 512, step=32), "lr": Float(1e-4, 1e-2, log=True),
         "dropout": Float(0.0, 0.5, step=0.1), "act": Choice(["relu", "tanh"]), "opt": Choice(["adam", "sgd"]),
         "bn": Bool(), "res": Bool(), "seed": Fixed(7),
     }
     assert hp.values["units"] == 64 and hp.get("opt") == "sgd" and hp["seed"] == 7
-    Space(hp.space)  # a valid core space
+    Space(hp.definitions)  # a valid core space
 
 
 def test_log_step_is_a_multiplier_and_equal_bounds_are_fixed():
     hp = HyperParameters()
     assert hp.Int("filters", 16, 256, step=2, sampling="log") == 16
-    assert hp.space["filters"] == Choice([16, 32, 64, 128, 256])
+    assert hp.definitions["filters"] == Choice([16, 32, 64, 128, 256])
     hp.Float("wd", 1e-5, 1e-3, step=10, sampling="log")
-    assert hp.space["wd"].values == pytest.approx([1e-5, 1e-4, 1e-3])
+    assert hp.definitions["wd"].values == pytest.approx([1e-5, 1e-4, 1e-3])
     hp.Int("one", 3, 3)
-    assert hp.space["one"] == Fixed(3)
+    assert hp.definitions["one"] == Fixed(3)
     assert hp.Int("log_int", 1, 100, sampling="log") == 1
-    assert hp.space["log_int"] == Int(1, 100, log=True)
+    assert hp.definitions["log_int"] == Int(1, 100, log=True)
 
 
 def test_bad_declarations_name_the_problem():
@@ -68,12 +68,12 @@ def test_conditional_scope_activates_children_only_for_listed_parent_values():
             assert hp.Boolean("bn") is False
     assert hp.Float("drop", 0.0, 0.5, parent_name="kind", parent_values=["cnn"]) is None
     assert kind == "mlp"
-    assert hp.space["filters"].condition == {"kind": ("cnn",)}
-    assert hp.space["bn"].condition == {"kind": ("mlp",), "units": (8, 16)}
-    assert hp.space["drop"].condition == {"kind": ("cnn",)}
+    assert hp.definitions["filters"].condition == {"kind": ("cnn",)}
+    assert hp.definitions["bn"].condition == {"kind": ("mlp",), "units": (8, 16)}
+    assert hp.definitions["drop"].condition == {"kind": ("cnn",)}
     assert "filters" not in hp.values and hp.get("filters") is None
     assert not hp.is_active("filters") and hp.is_active("bn")
-    Space(hp.space)
+    Space(hp.definitions)
 
 
 def test_conditional_scope_errors():
@@ -123,10 +123,10 @@ def test_overrides_and_new_entry_policies():
     hp = HyperParameters()
     hp._overrides = {"lr": Fixed(0.001)}
     assert hp.Float("lr", 1e-4, 1e-1, sampling="log") == 0.001
-    assert hp.space["lr"] == Fixed(0.001)
+    assert hp.definitions["lr"] == Fixed(0.001)
     hp._tune_new = False
     assert hp.Int("units", 8, 64, default=16) == 16
-    assert hp.space["units"] == Fixed(16)
+    assert hp.definitions["units"] == Fixed(16)
     hp._allow_new = False
     with pytest.raises(ValueError, match="allow_new_entries"):
         hp.Int("other", 1, 2)
