@@ -1,11 +1,18 @@
 """Per-trial overhead of ask + tell with random search: hpcore vs Optuna, side by side.
 
     python -m hpcore.benchmarks.overhead [--trials 300] [--repeats 5]
+    python -m hpcore.benchmarks.overhead --long 20000
 
 Measures, in one run and interleaved so machine noise hits both alike, the wall time of
 `ask` + `tell` per trial (objective cost excluded: it returns a constant) on a 4-parameter
 space (log float, float, int, categorical), in memory and with SQLite storage. Prints a
 markdown table of medians over repeats and the throughput ratio.
+
+`--long N` measures instead whether the cost per trial stays flat as a study grows: one
+`Study.optimize` run of N random-search trials (the objective returns a constant), in memory
+and with SQLite, timed per trial by a callback, and prints trials/s over the first 1,000 trials
+and over the last 1,000 (trials N-1,000 to N) and their ratio. The target is a ratio of at least
+0.8 (what is done per trial must not grow with the number of trials stored).
 """
 
 from __future__ import annotations
@@ -69,6 +76,33 @@ def measure(trials: int, repeats: int, with_optuna: bool) -> dict[str, list[floa
     return out
 
 
+def long_run(n: int, storage: str | None) -> list[float]:
+    """`perf_counter` times at the start and after each of `n` trials of one `optimize` run."""
+    study = hpcore.Study(SPACE, strategy="random", storage=storage, name="long", seed=0)
+    stamps = [time.perf_counter()]
+    study.optimize(lambda p: 0.5, n_trials=n, verbose=False, callbacks=[lambda s, t: stamps.append(time.perf_counter())])
+    return stamps
+
+
+def window_rate(stamps: list[float], first: int, last: int) -> float:
+    """Trials per second over trials [first, last) of a run timed by `long_run`."""
+    return (last - first) / (stamps[last] - stamps[first])
+
+
+def long_table(n: int) -> str:
+    """Trials/s over the first and the last 1,000 trials of an n-trial study, memory and SQLite."""
+    if n < 2000:
+        raise SystemExit("--long needs at least 2000 trials (two windows of 1,000)")
+    lines = [f"| setup | trials/s, trials 0-1,000 | trials/s, trials {n - 1000:,}-{n:,} | last / first |",
+             "|---|---:|---:|---:|"]
+    for kind in ("memory", "SQLite"):
+        with tempfile.TemporaryDirectory() as d:
+            stamps = long_run(n, None if kind == "memory" else str(Path(d) / "long.db"))
+        first, last = window_rate(stamps, 0, 1000), window_rate(stamps, n - 1000, n)
+        lines.append(f"| hpcore, {kind} | {first:,.0f} | {last:,.0f} | {last / first:.2f} |")
+    return "\n".join(lines)
+
+
 def table(results: dict[str, list[float]]) -> str:
     med = {k: statistics.median(v) for k, v in results.items()}
     lines = ["| setup | median per trial | trials/s |", "|---|---:|---:|"]
@@ -86,7 +120,15 @@ def main(argv: list[str] | None = None) -> str:
     ap.add_argument("--trials", type=int, default=300)
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--no-optuna", action="store_true")
+    ap.add_argument("--long", type=int, metavar="N", default=None,
+                    help="instead: trials/s over the first and the last 1,000 of N trials (flat cost per trial)")
     args = ap.parse_args(argv)
+    if args.long is not None:
+        text = long_table(args.long)
+        print(f"cost per trial as a study grows: random search, 4 parameters, one optimize run of {args.long:,} "
+              "trials\n")
+        print(text)
+        return text
     try:
         import optuna  # noqa: F401
 

@@ -9,7 +9,7 @@ from hpcore.space import Bool, Choice, Fixed, Float, Int, Parameter, Space
 from hpcore.storage import MemoryStorage, SQLiteStorage, Storage
 from hpcore.strategies import GridSearch, RandomSearch, Strategy, SuggestContext, make_strategy
 from hpcore.study import Result, Study, StudyExhausted, TooManyFailures, maximize, minimize
-from hpcore.trial import Suggestion, Trial, TrialState
+from hpcore.trial import Suggestion, Trial, TrialAlreadyFinished, TrialState
 
 __version__ = "0.1.0"
 
@@ -37,6 +37,7 @@ __all__ = [
     "Suggestion",
     "TooManyFailures",
     "Trial",
+    "TrialAlreadyFinished",
     "TrialState",
     "make_strategy",
     "maximize",

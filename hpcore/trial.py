@@ -8,13 +8,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-__all__ = ["INTERRUPTED", "Budget", "Suggestion", "Trial", "TrialState", "best_trial", "comparable_results"]
+__all__ = ["INTERRUPTED", "RESERVED", "Budget", "Incumbent", "Suggestion", "Trial", "TrialAlreadyFinished", "TrialState",
+           "best_trial", "comparable_results"]
 
 Budget = int | float
 
 #: Prefix of the `error` of a trial that was stopped from outside (Ctrl-C, a process that died)
 #: rather than failed by its objective; strategies may run such a configuration again.
 INTERRUPTED = "interrupted: "
+
+#: `meta["source"]` of a trial whose id was reserved before its configuration was computed (see
+#: `Trial.reserved`); the configuration's own meta replaces it when it is filled in.
+RESERVED = "reserved"
 
 
 class TrialState(str, enum.Enum):
@@ -41,7 +46,9 @@ class Trial:
     is asked for (epochs, data fraction...), `previous_budget` what the same configuration
     (`config_id`) already received in an earlier trial, so an objective can continue training
     instead of restarting. `meta` belongs to the strategy (e.g. a Hyperband bracket and rung);
-    `user_attrs` to the user (e.g. per-epoch metrics).
+    `user_attrs` to the user (e.g. per-epoch metrics). `study` is the identity of the study
+    the trial belongs to (`Study.uid`), set on every trial a `Study` hands out so that `tell`
+    refuses a trial of another study; None for a record built by hand (not compared, not shown).
     """
 
     id: int
@@ -57,6 +64,7 @@ class Trial:
     error: str | None = None
     user_attrs: Mapping[str, Any] = field(default_factory=dict)
     meta: Mapping[str, Any] = field(default_factory=dict)
+    study: str | None = field(default=None, compare=False, repr=False)
 
     @property
     def duration(self) -> float | None:
@@ -75,8 +83,32 @@ class Trial:
         """FAILED because it was stopped from outside, not because the objective failed."""
         return self.state is TrialState.FAILED and (self.error or "").startswith(INTERRUPTED)
 
+    @property
+    def reserved(self) -> bool:
+        """An id taken before its configuration was computed: RUNNING with no parameters while
+        the strategy computes them (a GP fit), or FAILED (interrupted) with none if its process
+        stopped first or the strategy had nothing left. Strategies never see such a trial."""
+        return self.meta.get("source") == RESERVED
+
     def replace(self, **changes: Any) -> Trial:
         return replace(self, **changes)
+
+
+class TrialAlreadyFinished(ValueError):
+    """A `tell` (or cleanup) found the trial finished already: by this handle, another handle on
+    the same study, or another process. A trial is finished once; `trial` is the record as
+    stored, whose result stays."""
+
+    def __init__(self, trial: Trial) -> None:
+        self.trial = trial
+        what = f"value {trial.value}" if trial.state is TrialState.COMPLETE else f"error {_last_line(trial.error)!r}"
+        super().__init__(f"trial {trial.id} is already {trial.state.value} ({what}); a trial is finished once, "
+                         "and the stored result stays")
+
+
+def _last_line(text: str | None) -> str:
+    lines = (text or "").strip().splitlines()
+    return lines[-1][:200] if lines else ""
 
 
 @dataclass(frozen=True)
@@ -117,3 +149,38 @@ def best_trial(trials: Sequence[Trial], direction: str) -> Trial | None:
     """
     sign = 1.0 if direction == "minimize" else -1.0
     return min(comparable_results(trials), key=lambda t: sign * t.value, default=None)  # type: ignore[operator]
+
+
+class Incumbent:
+    """`best_trial` of a growing history, kept incrementally: O(1) per trial added.
+
+    Keeps the best trial at each budget (None for trials without one) and the largest budget
+    with a result, which is what `best_trial` compares. Relies on a finished trial never
+    changing (storages finish a trial once); adding a trial seen before changes nothing.
+    """
+
+    def __init__(self, direction: str) -> None:
+        self._sign = 1.0 if direction == "minimize" else -1.0
+        self._best: dict[Budget | None, Trial] = {}
+        self._top: Budget | None = None
+        self._seen: set[int] = set()
+
+    def add(self, trial: Trial) -> None:
+        """Count `trial` if it is COMPLETE with a finite value (else, or if seen, ignore it)."""
+        if not trial.ok or trial.id in self._seen:
+            return
+        self._seen.add(trial.id)
+        budget = trial.budget
+        held = self._best.get(budget)
+        if held is None or self._better(trial, held):
+            self._best[budget] = trial
+        if budget is not None and (self._top is None or budget > self._top):
+            self._top = budget
+
+    def _better(self, a: Trial, b: Trial) -> bool:
+        ka, kb = self._sign * a.value, self._sign * b.value  # type: ignore[operator]
+        return ka < kb or (ka == kb and a.id < b.id)  # ties go to the earliest trial, as in best_trial
+
+    def best(self) -> Trial | None:
+        """What `best_trial(trials seen, direction)` returns."""
+        return self._best.get(self._top) if self._top is not None else self._best.get(None)

@@ -7,6 +7,7 @@ re-reading the whole history on every ask.
 
 from __future__ import annotations
 
+import json
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
@@ -14,9 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hpcore.trial import INTERRUPTED, Trial, TrialState
+import numpy as np
 
-__all__ = ["TRIAL_FIELDS", "NumberTaken", "Storage", "StudyRecord", "open_storage"]
+from hpcore.trial import INTERRUPTED, Trial, TrialAlreadyFinished, TrialState
+
+__all__ = ["TRIAL_FIELDS", "NumberTaken", "Storage", "StudyRecord", "dumps_json", "open_storage", "storable_attrs"]
 
 #: Trial fields a storage can update after creation.
 TRIAL_FIELDS = frozenset(
@@ -42,6 +45,13 @@ class StudyRecord:
     created_at: float
     attrs: Mapping[str, Any] = field(default_factory=dict)
     n_trials: int = 0
+
+    @property
+    def uid(self) -> str:
+        """The study's identity, the same in every process and on every machine that opens it
+        (made of what was stored at its creation: name, seed, creation time), and different
+        for another study of the same name in another storage. Stamped on its trials."""
+        return f"{self.name}#{self.seed}@{self.created_at!r}"
 
 
 class Storage(ABC):
@@ -75,8 +85,20 @@ class Storage(ABC):
         """Atomically move the oldest WAITING trial to RUNNING and return it."""
 
     @abstractmethod
-    def update_trial(self, study_id: int, number: int, **fields: Any) -> Trial:
-        """Change fields (see `TRIAL_FIELDS`) of a trial; returns the new record."""
+    def update_trial(self, study_id: int, number: int, *, only_unfinished: bool = False, **fields: Any) -> Trial:
+        """Change fields (see `TRIAL_FIELDS`) of a trial; returns the new record.
+
+        only_unfinished: write only if the trial is not finished (WAITING or RUNNING), as one
+            compare-and-set in the storage; else raise `TrialAlreadyFinished` (with the stored
+            record) and change nothing, not even the version."""
+
+    def finish_trial(self, study_id: int, number: int, **fields: Any) -> Trial:
+        """Finish a trial that is not finished yet: `fields` must hold a finished `state`, and
+        are written by compare-and-set (`update_trial(only_unfinished=True)`), so of several
+        writers finishing one trial (two handles telling it, a tell and a cleanup) exactly one
+        wins; the others get `TrialAlreadyFinished`."""
+        check_finish_fields(fields)
+        return self.update_trial(study_id, number, only_unfinished=True, **fields)
 
     @abstractmethod
     def trials_since(self, study_id: int, version: int) -> tuple[list[Trial], int]:
@@ -92,16 +114,82 @@ class Storage(ABC):
         failed = []
         for number, owner in self.running_owners(study_id).items():
             if is_stale(owner):
-                failed.append(
-                    self.update_trial(
-                        study_id, number, state=TrialState.FAILED, finished_at=now,
-                        error=INTERRUPTED + reason,
-                    )
-                )
+                try:
+                    failed.append(self.finish_trial(study_id, number, state=TrialState.FAILED, finished_at=now,
+                                                    error=INTERRUPTED + reason))
+                except TrialAlreadyFinished:
+                    pass  # finished by its owner since running_owners was read: its result stays
         return failed
 
     def close(self) -> None:
         """Release resources (connections)."""
+
+
+def check_finish_fields(fields: Mapping[str, Any]) -> None:
+    """Refuse fields `finish_trial` cannot write (a state that is not finished)."""
+    if "state" not in fields or not TrialState(fields["state"]).finished:
+        raise ValueError(f"finish_trial needs a finished state (COMPLETE or FAILED), got {fields.get('state')!r}")
+
+
+def _json_default(o: Any) -> Any:
+    if isinstance(o, np.generic):
+        return o.item()
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    raise TypeError(f"{type(o).__name__} is not JSON serialisable")
+
+
+def dumps_json(o: Any) -> str:
+    """JSON text of `o` as storages write it: NumPy scalars and arrays as numbers and lists,
+    NaN and ±inf allowed (Python's `json` reads them back)."""
+    return json.dumps(o, default=_json_default, allow_nan=True)
+
+
+#: Longest repr kept for a user attribute JSON cannot hold.
+_REPR_LIMIT = 1000
+
+
+def storable_attrs(attrs: Mapping[Any, Any]) -> tuple[dict[str, Any], list[str]]:
+    """User attributes as every storage keeps them, and the names of those that had to change.
+
+    Values become what JSON gives back (tuples lists, NumPy scalars and arrays Python numbers
+    and lists, keys strings), in memory as in a file, so a study reads the same after a reload.
+    A value JSON cannot hold (an object, a tuple key inside it, a circular list) is replaced by
+    its repr (at most 1,000 characters), and so is a key JSON cannot hold (a tuple): the rest of
+    the attributes, and the trial's value, are stored all the same. Returns (stored attributes,
+    reprs of the keys whose key or value was replaced).
+    """
+    stored: dict[str, Any] = {}
+    changed: list[str] = []
+    for key, value in attrs.items():
+        name = key if isinstance(key, str) else _json_key(key)
+        try:
+            kept, as_given = json.loads(dumps_json(value)), name is not None
+        except (TypeError, ValueError, OverflowError, RecursionError):  # ValueError: circular, huge int
+            kept, as_given = _short_repr(value), False
+        stored[_short_repr(key) if name is None else name] = kept
+        if not as_given:
+            changed.append(_short_repr(key))
+    return stored, changed
+
+
+def _json_key(key: Any) -> str | None:
+    """What JSON makes of a non-string key: numbers, booleans and None as JSON spells them
+    (1 -> "1", True -> "true"); None for a key JSON cannot hold (a tuple)."""
+    if isinstance(key, (int, float, bool)) or key is None:
+        try:
+            return next(iter(json.loads(json.dumps({key: 0}))))
+        except ValueError:  # an int too long for str()
+            return None
+    return None
+
+
+def _short_repr(value: Any) -> str:
+    try:
+        text = repr(value)
+    except Exception:  # a broken __repr__, an int too long to print
+        text = f"<{type(value).__name__} object>"
+    return text if len(text) <= _REPR_LIMIT else text[:_REPR_LIMIT] + "..."
 
 
 def open_storage(storage: str | os.PathLike | Storage | None) -> Storage:

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from hpcore.storage.base import TRIAL_FIELDS, NumberTaken, Storage, StudyRecord
-from hpcore.trial import Trial, TrialState
+from hpcore.trial import Trial, TrialAlreadyFinished, TrialState
 
 __all__ = ["MemoryStorage"]
 
@@ -76,13 +76,16 @@ class MemoryStorage(Storage):
                     return new
         return None
 
-    def update_trial(self, study_id: int, number: int, **fields: Any) -> Trial:
+    def update_trial(self, study_id: int, number: int, *, only_unfinished: bool = False, **fields: Any) -> Trial:
         bad = set(fields) - TRIAL_FIELDS
         if bad:
             raise ValueError(f"cannot update trial fields {sorted(bad)}")
         owner = fields.pop("owner", None)
-        with self._lock:
-            new = self._trials[study_id][number].replace(**fields)
+        with self._lock:  # check and write under one lock: the compare-and-set of `only_unfinished`
+            current = self._trials[study_id][number]
+            if only_unfinished and current.state.finished:
+                raise TrialAlreadyFinished(current)
+            new = current.replace(**fields)
             self._trials[study_id][number] = new
             if new.state is not TrialState.RUNNING:
                 self._owners[study_id].pop(number, None)

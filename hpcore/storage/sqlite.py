@@ -25,10 +25,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
-import numpy as np
-
-from hpcore.storage.base import TRIAL_FIELDS, NumberTaken, Storage, StudyRecord
-from hpcore.trial import Trial, TrialState
+from hpcore.storage.base import TRIAL_FIELDS, NumberTaken, Storage, StudyRecord, dumps_json
+from hpcore.trial import Trial, TrialAlreadyFinished, TrialState
 
 __all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "SQLiteStorage", "StudyFileError"]
 
@@ -109,16 +107,7 @@ _COLUMNS = ("number", "state", "params", "value", "budget", "previous_budget", "
 _JSON_FIELDS = frozenset({"params", "budget", "previous_budget", "user_attrs", "meta"})
 
 
-def _default(o: Any) -> Any:
-    if isinstance(o, np.generic):
-        return o.item()
-    if isinstance(o, np.ndarray):
-        return o.tolist()
-    raise TypeError(f"{type(o).__name__} is not JSON serialisable")
-
-
-def _dumps(o: Any) -> str:
-    return json.dumps(o, default=_default, allow_nan=True)
+_dumps = dumps_json
 
 
 def _to_column(name: str, value: Any) -> Any:
@@ -350,21 +339,26 @@ class SQLiteStorage(Storage):
                                                       (study_id, row[0])).fetchone())
         return self._retry(do)
 
-    def update_trial(self, study_id: int, number: int, **fields: Any) -> Trial:
+    def update_trial(self, study_id: int, number: int, *, only_unfinished: bool = False, **fields: Any) -> Trial:
         bad = set(fields) - TRIAL_FIELDS
         if bad:
             raise ValueError(f"cannot update trial fields {sorted(bad)}")
+        cols = [_to_column(k, v) for k, v in fields.items()]  # before the transaction: a bad value writes nothing
+        # The compare-and-set: with the state condition, exactly one of several finishers wins.
+        unfinished = " AND state IN ('WAITING', 'RUNNING')" if only_unfinished else ""
 
         def do() -> Trial:
             with self._write() as c:
                 version = self._bump(c, study_id)
                 sets = [f"{k} = ?" for k in fields] + ["version = ?"]
-                vals = [_to_column(k, v) for k, v in fields.items()] + [version, study_id, number]
-                c.execute(f"UPDATE trials SET {', '.join(sets)} WHERE study_id = ? AND number = ?", vals)
+                cur = c.execute(f"UPDATE trials SET {', '.join(sets)} WHERE study_id = ? AND number = ?{unfinished}",
+                                [*cols, version, study_id, number])
                 row = c.execute(self._TRIAL_SELECT + " WHERE study_id = ? AND number = ?",
                                 (study_id, number)).fetchone()
                 if row is None:
                     raise KeyError(f"no trial {number} in study {study_id}")
+                if cur.rowcount == 0:
+                    raise TrialAlreadyFinished(self._trial_from_row(row))  # rolls the version bump back
                 return self._trial_from_row(row)
         return self._retry(do)
 

@@ -68,6 +68,13 @@ class Strategy(ABC):
     multi_fidelity: ClassVar[bool] = False
     #: The full budget of a multi-fidelity strategy, in the objective's unit (None without budgets).
     max_budget: Budget | None = None
+    #: True when a suggestion costs a model fit and stays good whatever trials other processes
+    #: create while it is computed: the study then reserves the trial id before asking for it,
+    #: so processes sharing a study never throw a fit away after losing the race for an id.
+    #: False for strategies whose suggestion follows from the exact history (Hyperband's
+    #: brackets, a grid's order, random search's "never repeat" on finite spaces), which are
+    #: cheap to ask again when another process took the id first.
+    reserves_trial_id: ClassVar[bool] = False
 
     @abstractmethod
     def suggest(self, ctx: SuggestContext) -> Suggestion | None:
