@@ -31,6 +31,14 @@ Every trial therefore ends COMPLETE or FAILED, never lost and never silently run
 gap: a task cancelled at the very moment it starts may leave its attempt record, a few bytes,
 on the scheduler.)
 
+A cluster that lost all its workers. Dask's scheduler keeps a task whose worker is gone
+waiting for another worker, without a limit: on a cluster left with none, `optimize` (and the
+executor's exit) would wait forever. `DaskExecutor` watches for that: once no worker has been
+connected for `lost_workers_timeout` seconds (default 60) while tasks wait, the waiting tasks
+fail with `ClusterLost` (their trials become FAILED with that message), and so does every
+later submit, which ends `optimize` with that error. `lost_workers_timeout=None` waits for
+workers without a limit, e.g. for an adaptive cluster whose workers wait in a batch queue.
+
 A local cluster (`DaskExecutor()`) starts its workers with multiprocessing's 'spawn' (Dask's
 default), which runs the main script again in every worker process: a script that starts one
 outside `if __name__ == "__main__":` would start a cluster (and run its study) in each of them.
@@ -48,7 +56,7 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Mapping
-from concurrent.futures import Executor, Future
+from concurrent.futures import BrokenExecutor, Executor, Future
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
@@ -56,14 +64,22 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-__all__ = ["DaskExecutor", "WorkerLost"]
+__all__ = ["ClusterLost", "DaskExecutor", "WorkerLost"]
 
 #: Seconds between a task's end and the removal of its attempt records from the scheduler.
 _FORGET_AFTER = 5.0
 
+#: Seconds the watch for a cluster without workers waits for the scheduler's answer.
+_ASK_SCHEDULER_TIMEOUT = 5.0
+
 
 class WorkerLost(RuntimeError):
     """A task's worker died while it ran, and the task may not be started again."""
+
+
+class ClusterLost(BrokenExecutor):
+    """No worker was connected to the cluster for `lost_workers_timeout` seconds while tasks
+    waited: the waiting tasks fail with this error, and so does every later submit."""
 
 
 class _AtMostOnce:
@@ -179,6 +195,9 @@ class DaskExecutor(Executor):
         resources: Dask worker resources each task needs, e.g. {"GPU": 1} for workers started
             with `dask worker ... --resources GPU=1`.
         timeout: seconds to wait for the scheduler and for `n_workers` workers.
+        lost_workers_timeout: seconds a cluster may have no worker at all while tasks wait
+            (default 60); then the waiting tasks, and later submits, fail with `ClusterLost`
+            instead of waiting forever. None: wait for workers without a limit.
         cluster_kwargs: further arguments of `LocalCluster` when `address` is None.
 
     `n_workers` (the property) is the number of task slots (worker threads) connected now: pass
@@ -193,12 +212,18 @@ class DaskExecutor(Executor):
         retries: int = 0,
         resources: Mapping[str, float] | None = None,
         timeout: float | None = 60.0,
+        lost_workers_timeout: float | None = 60.0,
         **cluster_kwargs: Any,
     ) -> None:
         import distributed
 
         if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
             raise ValueError(f"retries must be a non-negative integer, got {retries!r}")
+        if lost_workers_timeout is not None and (
+                isinstance(lost_workers_timeout, bool) or not isinstance(lost_workers_timeout, (int, float))
+                or not 0 < lost_workers_timeout < float("inf")):
+            raise ValueError(f"lost_workers_timeout must be a positive number of seconds or None, "
+                             f"got {lost_workers_timeout!r}")
         if n_workers is not None and (isinstance(n_workers, bool) or not isinstance(n_workers, int)
                                       or n_workers < 1):
             raise ValueError(f"n_workers must be a positive integer or None, got {n_workers!r}")
@@ -206,6 +231,7 @@ class DaskExecutor(Executor):
             raise TypeError(f"{sorted(cluster_kwargs)}: LocalCluster options apply only when address is None")
         self.retries = retries
         self.resources = dict(resources) if resources else None
+        self.lost_workers_timeout = None if lost_workers_timeout is None else float(lost_workers_timeout)
         self._cluster = None
         self._own_client = True
         if address is None:
@@ -226,8 +252,12 @@ class DaskExecutor(Executor):
         self._pending: dict[str, tuple[Any, Future]] = {}  # key -> (Dask future, its c.f. future)
         self._finished: deque[tuple[float, str]] = deque()  # (when, attempt marker) to forget
         self._shutdown = False
+        self._lost: str | None = None  # why the executor is broken (`ClusterLost`), once it is
+        self._closing = threading.Event()
         if n_workers is not None:
             self._client.wait_for_workers(n_workers, timeout=timeout)
+        if self.lost_workers_timeout is not None:
+            threading.Thread(target=self._watch_workers, name="hpcore-dask-watch", daemon=True).start()
 
     # -- information ---------------------------------------------------------------------------------
     @property
@@ -255,6 +285,8 @@ class DaskExecutor(Executor):
         `concurrent.futures.wait` works on it). Cancelling it cancels the Dask task."""
         if self._shutdown:
             raise RuntimeError("cannot submit to a DaskExecutor after shutdown")
+        if self._lost is not None:
+            raise ClusterLost(self._lost)
         token = uuid.uuid4().hex
         name = getattr(fn, "__name__", type(fn).__name__)
         key = f"hpcore-{name}-{token}"
@@ -295,12 +327,57 @@ class DaskExecutor(Executor):
         if kind == "cancelled":
             if cfut.cancel():
                 cfut.set_running_or_notify_cancel()
-        elif not cfut.cancelled():
+        elif not cfut.done():  # not cancelled by the caller, nor failed by `_give_up`
             if kind == "result":
                 cfut.set_result(value)
             else:
                 cfut.set_exception(value)
         self._forget(older_than=_FORGET_AFTER)
+
+    # -- a cluster without workers ------------------------------------------------------------------------
+    def _watch_workers(self) -> None:
+        """Runs in a thread of its own until shutdown: once no worker has been connected for
+        `lost_workers_timeout` seconds while tasks wait, give the waiting tasks up."""
+        assert self.lost_workers_timeout is not None
+        limit = self.lost_workers_timeout
+        since: float | None = None  # when the cluster was first seen without workers, tasks waiting
+        while not self._closing.wait(min(1.0, limit / 4)):
+            if not self._pending or self._connected_workers() > 0:
+                since = None
+                continue
+            now = time.monotonic()
+            since = now if since is None else since
+            if now - since >= limit:
+                self._give_up(f"no Dask worker was connected to the scheduler at {self._address()} for {limit:g} s "
+                              f"while tasks waited (DaskExecutor(lost_workers_timeout={limit:g})): the cluster lost "
+                              "all its workers; the waiting tasks were given up, and the executor takes no more")
+                return
+
+    def _connected_workers(self) -> int:
+        """Workers connected to the scheduler now; 0 when the scheduler does not answer in time."""
+        try:
+            return len(self._client.nthreads(callback_timeout=_ASK_SCHEDULER_TIMEOUT))
+        except Exception:
+            return 0
+
+    def _address(self) -> str:
+        return str(getattr(getattr(self._client, "scheduler", None), "address", "?"))
+
+    def _give_up(self, reason: str) -> None:
+        """Break the executor: every waiting task fails with `ClusterLost(reason)`, later submits too."""
+        with self._lock:
+            self._lost = reason
+            pending = list(self._pending.values())
+            self._pending.clear()  # nothing to wait for at shutdown: they are settled here
+        for dfut, cfut in pending:
+            try:
+                cfut.set_exception(ClusterLost(reason))
+            except Exception:  # cancelled or settled meanwhile
+                pass
+            try:
+                dfut.cancel()  # sends a message to the scheduler; does not wait for an answer
+            except Exception:
+                pass
 
     def _forget(self, older_than: float) -> None:
         """Drop the attempt records of tasks finished more than `older_than` seconds ago from the
@@ -327,7 +404,7 @@ class DaskExecutor(Executor):
         the others. Closes the client (and local cluster) this executor created, not one it was given."""
         if self._shutdown:
             return
-        self._shutdown = True
+        self._shutdown = True  # the watch for a lost cluster runs on: it ends the wait below
         with self._lock:
             pending = list(self._pending.values())
         if cancel_futures:
@@ -340,6 +417,7 @@ class DaskExecutor(Executor):
         deadline = time.monotonic() + 10.0  # cancelled tasks report back promptly
         while self._pending and time.monotonic() < deadline:
             time.sleep(0.01)
+        self._closing.set()
         self._forget(older_than=0.0)
         if self._own_client:
             self._client.close()

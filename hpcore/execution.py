@@ -7,23 +7,29 @@ becomes a FAILED trial in the driver, never a lost one.
 
 from __future__ import annotations
 
+import decimal
 import inspect
 import math
+import numbers
 import os
 import pickle
+import sys
+import threading
 import time
 import traceback
+import warnings
 from collections.abc import Callable, Mapping
-from concurrent.futures import Executor, Future
+from concurrent.futures import BrokenExecutor, Executor, Future
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from hpcore.storage.base import storable_attrs
 from hpcore.trial import Trial
 
-__all__ = ["CallStyle", "InlineExecutor", "Outcome", "ProcessPool", "call_style", "evaluate", "parse_value",
-           "process_pool"]
+__all__ = ["CallStyle", "InlineExecutor", "IsolatedPool", "Outcome", "ProcessPool", "call_style", "evaluate",
+           "parse_value", "process_pool"]
 
 
 @dataclass(frozen=True)
@@ -85,26 +91,67 @@ def call_style(objective: Callable[..., Any], needs_budget: bool | None = None, 
 def parse_value(result: Any) -> tuple[float, dict[str, Any]]:
     """An objective's return value -> (finite float, extra user attributes).
 
-    Accepts a real number (Python, NumPy scalar or 0-d array) or a dict with a "value" key whose
-    other keys become user attributes. Raises `ValueError` for NaN, ±inf and anything else.
+    Accepts a real number: a Python int or float, a NumPy integer or float scalar, an array
+    holding one such number, a `fractions.Fraction`, a `decimal.Decimal`, or any object that
+    converts itself to a float (`__float__`, e.g. a framework's scalar tensor); or a dict with a
+    "value" key whose other keys become user attributes (see `storable_attrs`: what JSON cannot
+    hold is kept as its repr, with a warning naming the key). Raises `ValueError` for NaN,
+    ±inf, a number too large for a float (``10**400``), and anything that is not a real number:
+    strings and bytes (even ``"0.5"``), complex numbers, booleans, None.
     """
     attrs: dict[str, Any] = {}
     if isinstance(result, Mapping):
         if "value" not in result:
-            raise ValueError(f"the objective returned a dict without a 'value' key: keys {sorted(result)}")
-        attrs = {k: v for k, v in result.items() if k != "value"}
+            raise ValueError(f"the objective returned a dict without a 'value' key: keys {sorted(map(str, result))}")
+        attrs = _storable_attrs_warned({k: v for k, v in result.items() if k != "value"})
         result = result["value"]
-    if isinstance(result, (bool, np.bool_)) or result is None:
-        raise ValueError(f"the objective returned {result!r}, expected a number")
     if isinstance(result, np.ndarray) and result.size == 1:
         result = result.reshape(())[()]
+    if not _is_real_number(result):
+        raise ValueError(f"the objective returned {_describe(result)}, expected a real number")
     try:
         value = float(result)
-    except (TypeError, ValueError):
-        raise ValueError(f"the objective returned {type(result).__name__} {result!r:.80}, expected a number") from None
+    except OverflowError:
+        raise ValueError(f"the objective returned {_describe(result)}, too large for a float") from None
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"the objective returned {_describe(result)}, expected a real number ({e})") from None
     if not math.isfinite(value):
         raise ValueError(f"the objective returned {value}")
     return value, attrs
+
+
+def _is_real_number(x: Any) -> bool:
+    """Whether `x` is a real number: not a bool, None, text or bytes (which `float()` would
+    parse), nor a complex number (whose imaginary part `float()` would drop or refuse)."""
+    if x is None or isinstance(x, (bool, np.bool_, str, bytes, bytearray, memoryview)):
+        return False
+    if isinstance(x, (complex, np.complexfloating)):
+        return False
+    if isinstance(x, (numbers.Real, decimal.Decimal, np.integer, np.floating)):
+        return True
+    return hasattr(type(x), "__float__")  # a scalar tensor and the like
+
+
+def _describe(x: Any) -> str:
+    """`type value` for an error message, short even for a 400-digit integer."""
+    if isinstance(x, int) and x.bit_length() > 128:
+        return f"an integer of {x.bit_length()} bits"
+    try:
+        text = repr(x)
+    except Exception:  # a broken __repr__
+        text = "<unprintable>"
+    return f"{type(x).__name__} {text:.80}"
+
+
+def _storable_attrs_warned(attrs: dict[Any, Any]) -> dict[str, Any]:
+    """`storable_attrs`, with one warning naming the attributes kept as their repr. Done where
+    the objective returns, so a worker sends back only what can travel and be stored."""
+    stored, changed = storable_attrs(attrs)
+    if changed:
+        warnings.warn(f"user attribute(s) {', '.join(changed)} returned by the objective cannot be stored as "
+                      "JSON; stored as their repr (return numbers, strings, lists or dicts of them to keep "
+                      "them as data)", UserWarning, stacklevel=2)
+    return stored
 
 
 @dataclass
@@ -170,7 +217,7 @@ def _one_thread_env() -> dict[str, str]:
 
 
 def _limit_threads() -> None:
-    """Worker initializer: the same limit for pools that ignore the environment or were loaded
+    """The environment's limit again, for pools that ignore the environment or were loaded
     before it was read."""
     for var, value in _one_thread_env().items():
         os.environ.setdefault(var, value)
@@ -180,6 +227,39 @@ def _limit_threads() -> None:
         threadpool_limits(1)
     except ImportError:
         pass
+
+
+#: Seconds between a worker's checks that its driver is alive.
+_PARENT_CHECK_INTERVAL = 0.2
+
+
+def _exit_with_driver(driver_pid: int) -> None:
+    """End this worker process as soon as the driver `driver_pid` (its parent) is gone.
+
+    A driver killed with SIGKILL runs no cleanup, and a worker busy in a long objective reads
+    nothing from the pool's pipes, so it would run on, with the pool's helper processes, until
+    its trial ended. A dead parent's children are adopted by another process (init or a
+    subreaper), which changes `os.getppid()`: a daemon thread polls it. (Linux's
+    `PR_SET_PDEATHSIG` would fire when the *thread* that started the worker exits, which may
+    be long before the driver does.) A call that holds the GIL for minutes delays the exit
+    until it lets go; on Windows, where parents are not replaced, nothing is checked."""
+    if sys.platform == "win32":
+        return
+    if os.getppid() != driver_pid:  # the driver died before this worker got here
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == driver_pid:
+            time.sleep(_PARENT_CHECK_INTERVAL)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="hpcore-exit-with-driver", daemon=True).start()
+
+
+def _init_worker(driver_pid: int) -> None:
+    """Initializer of every pool worker: one native thread per pool, and exit with the driver."""
+    _limit_threads()
+    _exit_with_driver(driver_pid)
 
 
 class ProcessPool(Executor):
@@ -193,6 +273,7 @@ class ProcessPool(Executor):
     its own), calls travel by cloudpickle, and a worker that dies (`os._exit`, a kill for
     memory, a segfault) breaks the pool with `loky.process_executor.TerminatedWorkerError`, a
     `concurrent.futures.BrokenExecutor`, in every future then pending and in later submits.
+    Workers exit when the driver process dies, even by SIGKILL (`_exit_with_driver`).
     """
 
     # One loky executor per pool (per `optimize` call), not loky's reusable executor: that is a
@@ -207,7 +288,8 @@ class ProcessPool(Executor):
         if isinstance(n_workers, bool) or not isinstance(n_workers, int) or n_workers < 1:
             raise ValueError(f"n_workers must be a positive integer, got {n_workers!r}")
         self.n_workers = n_workers
-        self._pool = ProcessPoolExecutor(max_workers=n_workers, initializer=_limit_threads, env=_one_thread_env())
+        self._pool = ProcessPoolExecutor(max_workers=n_workers, initializer=_init_worker, initargs=(os.getpid(),),
+                                         env=_one_thread_env())
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
         """Run `fn(*args, **kwargs)` in a worker. Raises `BrokenExecutor` once a worker died."""
@@ -224,6 +306,69 @@ class ProcessPool(Executor):
 def process_pool(n_workers: int) -> ProcessPool:
     """A new `ProcessPool` of `n_workers` processes (what `optimize(n_workers=...)` runs on)."""
     return ProcessPool(n_workers)
+
+
+class IsolatedPool(Executor):
+    """`n_workers` worker processes, each in a `ProcessPool` of its own, so that one call can be
+    stopped without touching the others: `kill(future)` kills the worker running it, and the
+    next call gets a new worker. What `optimize(trial_timeout=...)` runs on.
+
+    One pool of n workers cannot do this: killing one of its workers breaks the whole pool, and
+    the calls running in the others fail with it. A worker that dies by itself (`os._exit`, a
+    kill for memory) fails only its own call here too, and is replaced at the next submit.
+
+    Each worker runs one call at a time, started as soon as it is submitted: submitting while
+    all `n_workers` calls are unfinished raises `RuntimeError` (there is no queue, so that a
+    call's time in the worker is the time since its submit).
+    """
+
+    def __init__(self, n_workers: int) -> None:
+        if isinstance(n_workers, bool) or not isinstance(n_workers, int) or n_workers < 1:
+            raise ValueError(f"n_workers must be a positive integer, got {n_workers!r}")
+        self.n_workers = n_workers
+        self._lock = threading.Lock()
+        self._pools: list[ProcessPool | None] = [None] * n_workers  # started at their first call
+        self._calls: list[Future | None] = [None] * n_workers  # each worker's last call
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+        """Run `fn(*args, **kwargs)` in an idle worker (a new one after a kill or a death)."""
+        with self._lock:
+            i = next((i for i, call in enumerate(self._calls) if call is None or call.done()), None)
+            if i is None:
+                raise RuntimeError(f"all {self.n_workers} workers of this IsolatedPool are busy")
+            pool = self._pools[i]
+            if pool is not None:
+                try:
+                    self._calls[i] = pool.submit(fn, *args, **kwargs)
+                    return self._calls[i]
+                except BrokenExecutor:  # its worker died in the previous call
+                    pool.shutdown(wait=False, cancel_futures=True)
+            self._pools[i] = ProcessPool(1)
+            self._calls[i] = self._pools[i].submit(fn, *args, **kwargs)
+            return self._calls[i]
+
+    def kill(self, future: Future) -> bool:
+        """Stop the call behind `future`: kill its worker (and the worker's own child processes)
+        and return once it is gone. False when the call had finished already."""
+        with self._lock:
+            i = next((i for i, call in enumerate(self._calls) if call is future), None)
+            if i is None:
+                raise ValueError("the future is not the last call of any worker of this IsolatedPool")
+            if future.done():
+                return False
+            pool, self._pools[i], self._calls[i] = self._pools[i], None, None
+        assert pool is not None
+        pool.shutdown(wait=True, cancel_futures=True)
+        return True
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """Stop every worker; `cancel_futures` kills the running calls instead of waiting for them."""
+        with self._lock:
+            pools, self._pools = self._pools, [None] * self.n_workers
+            self._calls = [None] * self.n_workers
+        for pool in pools:
+            if pool is not None:
+                pool.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
 class PortableObjective:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import copy
 import logging
+import math
+import numbers
 import os
 import secrets
 import socket
@@ -25,6 +27,7 @@ from typing import Any
 from hpcore.execution import (
     CallStyle,
     InlineExecutor,
+    IsolatedPool,
     Outcome,
     PortableObjective,
     ProcessPool,
@@ -35,7 +38,7 @@ from hpcore.execution import (
 )
 from hpcore.recommendation import posterior_best_trial
 from hpcore.space import Parameter, Space
-from hpcore.storage.base import NumberTaken, Storage, open_storage
+from hpcore.storage.base import NumberTaken, Storage, open_storage, storable_attrs
 from hpcore.strategies.base import (
     PlanCutShortWarning,
     Strategy,
@@ -43,9 +46,9 @@ from hpcore.strategies.base import (
     make_strategy,
     strategy_from_config,
 )
-from hpcore.trial import INTERRUPTED, Suggestion, Trial, TrialState, best_trial
+from hpcore.trial import INTERRUPTED, RESERVED, Incumbent, Suggestion, Trial, TrialAlreadyFinished, TrialState
 
-__all__ = ["Result", "Study", "StudyExhausted", "TooManyFailures", "maximize", "minimize"]
+__all__ = ["Result", "Study", "StudyExhausted", "TooManyFailures", "TrialAlreadyFinished", "maximize", "minimize"]
 
 log = logging.getLogger("hpcore")
 
@@ -180,8 +183,11 @@ class Study:
         self.seed = rec.seed
         self.space = space if space is not None else Space.from_dict(rec.space)
         self.strategy = strat
+        self._uid = rec.uid
         self._trials: list[Trial] = []
         self._waiting: set[int] = set()
+        self._reserved: set[int] = set()  # trials whose id was taken before their configuration
+        self._incumbent = Incumbent(self.direction)  # best_trial, kept as trials finish
         self._version = 0
         self._stop = False
         for t in self._storage.fail_stale(self._id, _owner_gone, time.time()):
@@ -214,6 +220,12 @@ class Study:
     def _sync(self) -> None:
         changed, self._version = self._storage.trials_since(self._id, self._version)
         for t in changed:
+            t = t.replace(study=self._uid)
+            self._incumbent.add(t)
+            if t.reserved:
+                self._reserved.add(t.id)
+            else:
+                self._reserved.discard(t.id)
             if t.id < len(self._trials):
                 self._trials[t.id] = t
             else:
@@ -229,6 +241,12 @@ class Study:
         return self._storage
 
     @property
+    def uid(self) -> str:
+        """The identity of this study (name, seed and creation time as stored), the same for
+        every handle and process that opens it; its trials carry it as `Trial.study`."""
+        return self._uid
+
+    @property
     def trials(self) -> list[Trial]:
         """Every trial of the study, by id (synced with the storage)."""
         self._sync()
@@ -236,9 +254,10 @@ class Study:
 
     @property
     def best_trial(self) -> Trial | None:
-        """The best COMPLETE trial; with budgets, the best at the largest budget completed."""
+        """The best COMPLETE trial; with budgets, the best at the largest budget completed
+        (`hpcore.trial.best_trial`'s rule, kept incrementally: no scan of the history)."""
         self._sync()
-        return best_trial(self._trials, self.direction)
+        return self._incumbent.best()
 
     @property
     def best_params(self) -> dict[str, Any] | None:
@@ -273,7 +292,14 @@ class Study:
     # -- ask / tell ------------------------------------------------------------------------------
     def ask(self) -> Trial:
         """Start a trial: the next enqueued configuration, else the strategy's suggestion.
-        Raises `StudyExhausted` when the strategy has nothing left."""
+        Raises `StudyExhausted` when the strategy has nothing left.
+
+        Trial ids are handed out by the storage, so processes sharing a study never get the same
+        one. For a strategy whose suggestion costs a model fit (Bayesian optimisation) the id
+        is reserved before the suggestion is computed: meanwhile the trial is RUNNING with no
+        parameters (`Trial.reserved`), and if the suggestion fails (Ctrl-C during the fit) it
+        stays FAILED (interrupted) with none. Other strategies suggest first and, when another
+        process took the id meanwhile, suggest again for the next one (cheap for them)."""
         self._sync()
         now = time.time()
         while self._waiting:
@@ -288,24 +314,81 @@ class Study:
                     config_id=sug.config_id, meta=dict(sug.meta),
                 )
                 self._sync()
-            return claimed
+            return self._trials[claimed.id]
+        # Not near the end of a finite space: there a suggestion may be None (nothing left), and
+        # the reserved id would stay behind as a FAILED trial. Over half the space left, a
+        # never-repeating strategy always finds a configuration.
+        if self.strategy.reserves_trial_id and 2 * len(self._trials) < self.space.size:
+            return self._ask_reserved(now)
         for _ in range(1000):
             number = len(self._trials)
-            sug = self.strategy.suggest(self._context(number))
-            if sug is None:
-                raise StudyExhausted(f"{self.strategy.name} strategy has nothing left to try after "
-                                     f"{len(self._trials)} trials")
+            sug = self._suggest(number)
             try:
                 trial = self._create(number, sug, TrialState.RUNNING, now)
             except NumberTaken:  # another process took this id: learn its trial and suggest again
                 self._sync()
                 continue
             self._sync()
-            return trial
+            return self._trials[trial.id]
         raise RuntimeError("could not reserve a trial id after 1000 attempts")
 
+    def _suggest(self, number: int) -> Suggestion:
+        sug = self.strategy.suggest(self._context(number))
+        if sug is None:
+            raise StudyExhausted(f"{self.strategy.name} strategy has nothing left to try after "
+                                 f"{len(self._trials)} trials")
+        return sug
+
+    def _ask_reserved(self, now: float) -> Trial:
+        """`ask` for a strategy whose suggestion costs a model fit (`Strategy.reserves_trial_id`):
+        take the next id first (a RUNNING trial without parameters, `Trial.reserved`), then
+        compute the suggestion and fill it in. Processes sharing the study never race for an id
+        with a finished fit in hand, so no fit is thrown away.
+
+        If the suggestion cannot be made (nothing left, an error, Ctrl-C), the reserved trial is
+        finished as FAILED (interrupted): ids stay gapless, and strategies skip it."""
+        trial = self._reserve(now)
+        try:
+            sug = self._suggest(trial.id)
+        except BaseException as e:
+            why = "the strategy had nothing left to try" if isinstance(e, StudyExhausted) else type(e).__name__
+            self._release(trial.id, why)
+            raise
+        for _ in range(1000):
+            try:
+                self._storage.update_trial(
+                    self._id, trial.id, only_unfinished=True, params=dict(sug.params), budget=sug.budget,
+                    previous_budget=sug.previous_budget, config_id=sug.config_id, meta=dict(sug.meta))
+            except TrialAlreadyFinished:
+                # Finished by another handle while the fit ran (fail_running): the suggestion does
+                # not depend on its id, so it goes to a new one.
+                trial = self._reserve(now)
+                continue
+            self._sync()
+            return self._trials[trial.id]
+        raise RuntimeError("could not keep a reserved trial id after 1000 attempts")
+
+    def _reserve(self, now: float) -> Trial:
+        t = self._storage.create_trial(self._id, None, params={}, state=TrialState.RUNNING,
+                                       meta={"source": RESERVED}, created_at=now, started_at=now, owner=self._owner)
+        self._sync()
+        return self._trials[t.id]
+
+    def _release(self, tid: int, why: str) -> None:
+        """Finish a reserved trial that got no configuration (FAILED, interrupted)."""
+        try:
+            self._storage.finish_trial(self._id, tid, state=TrialState.FAILED, finished_at=time.time(),
+                                       error=f"{INTERRUPTED}no configuration was suggested for this reserved id: {why}")
+        except TrialAlreadyFinished:
+            pass  # finished by another handle (fail_running) meanwhile
+        finally:
+            self._sync()
+
     def _context(self, number: int) -> SuggestContext:
-        return SuggestContext(self.space, self._trials, self.direction, number, self.seed)
+        # Reserved trials (no parameters yet, or never: their process stopped) are not shown to
+        # strategies. The copy is made only while some exist.
+        trials = self._trials if not self._reserved else [t for t in self._trials if t.id not in self._reserved]
+        return SuggestContext(self.space, trials, self.direction, number, self.seed)
 
     def _create(self, number: int | None, sug: Suggestion, state: TrialState, now: float, **extra: Any) -> Trial:
         return self._storage.create_trial(
@@ -316,11 +399,20 @@ class Study:
         )
 
     def _trial_id(self, trial: Trial | int) -> int:
-        tid = trial.id if isinstance(trial, Trial) else trial
-        if not isinstance(tid, int) or not 0 <= tid < len(self._trials):
+        """The id of `trial` (a `Trial` of this study, or an integer id), checked."""
+        if isinstance(trial, Trial):
+            if trial.study is not None and trial.study != self._uid:
+                raise ValueError(f"trial {trial.id} belongs to another study ({trial.study}), not to study "
+                                 f"{self.name!r} ({self._uid}): tell a trial to the study that asked it")
+            tid = trial.id
+        elif isinstance(trial, numbers.Integral) and not isinstance(trial, bool):
+            tid = int(trial)
+        else:  # True would be trial 1, 1.0 a float id
+            raise TypeError(f"a trial must be a Trial or an integer trial id, got {type(trial).__name__} {trial!r}")
+        if not 0 <= tid < len(self._trials):
             self._sync()
-            if not isinstance(tid, int) or not 0 <= tid < len(self._trials):
-                raise ValueError(f"no trial {tid!r} in study {self.name!r}")
+            if not 0 <= tid < len(self._trials):
+                raise ValueError(f"no trial {tid} in study {self.name!r}")
         return tid
 
     def tell(
@@ -334,67 +426,98 @@ class Study:
     ) -> Trial:
         """Finish a trial with its objective value, or as FAILED with `exception`.
 
-        A value that is NaN, infinite or not a number makes the trial FAILED (with the reason
-        stored in `error`) instead of raising, so a study driven by ask/tell goes on.
-        `params` replaces the trial's configuration with the one really evaluated, for
+        `trial` is a `Trial` this study handed out (one of another study is refused with a
+        `ValueError`) or an integer id (a `bool` or a float is a `TypeError`). Any handle on the
+        study may finish a trial, not only the one that asked it: ask in one process and tell
+        in another is ask/tell across processes. A trial is finished once: the first `tell` (or
+        cleanup of a dead process's trials) wins in the storage itself, by compare-and-set, and
+        a later one raises `TrialAlreadyFinished` (a `ValueError`) and changes nothing.
+
+        A value that is NaN, infinite, too large for a float (``10**400``) or not a real number
+        (a string such as ``"0.5"``, bytes, None, a bool, a complex number) makes the trial FAILED
+        (with the reason stored in `error`) instead of raising, so a study driven by ask/tell
+        goes on. User attributes JSON cannot hold are stored as their repr, with a warning naming
+        them. `params` replaces the trial's configuration with the one really evaluated, for
         define-by-run spaces that grew during the trial (extend the space first)."""
         tid = self._trial_id(trial)
         current = self._trials[tid]
         if current.state.finished:
-            raise ValueError(f"trial {tid} is already {current.state.value}")
-        if params is not None:
-            self._storage.update_trial(self._id, tid, params=self.space.validate(params))
+            raise TrialAlreadyFinished(current)
+        clean = None if params is None else self.space.validate(params)
         attrs = dict(current.user_attrs)
         attrs.update(user_attrs or {})
         now = time.time()
         if exception is not None:
             error = exception if isinstance(exception, str) else "".join(
                 traceback.format_exception(type(exception), exception, exception.__traceback__))
-            return self._finish(tid, None, error, attrs, now)
+            return self._finish(tid, None, error, attrs, now, params=clean)
         try:
             v, extra = parse_value(value)
         except ValueError as e:
             log.warning("trial %d failed: %s", tid, e)
-            return self._finish(tid, None, str(e), attrs, now)
+            return self._finish(tid, None, str(e), attrs, now, params=clean)
         attrs.update(extra)
-        return self._finish(tid, v, None, attrs, now)
+        return self._finish(tid, v, None, attrs, now, params=clean)
 
-    def _finish(self, tid: int, value: float | None, error: str | None, attrs: dict, now: float,
-                started_at: float | None = None) -> Trial:
+    def _finish(self, tid: int, value: float | None, error: str | None, attrs: Mapping[Any, Any], now: float,
+                started_at: float | None = None, params: Mapping[str, Any] | None = None) -> Trial:
+        """Store a trial's result, once: raises `TrialAlreadyFinished` (after refreshing this
+        handle's trials) when another handle or process finished it first."""
         fields: dict[str, Any] = {
             "state": TrialState.COMPLETE if error is None else TrialState.FAILED,
-            "value": value, "error": error, "user_attrs": attrs, "finished_at": now,
+            "value": value, "error": error, "user_attrs": self._storable(attrs), "finished_at": now,
         }
         if started_at is not None:
             fields["started_at"] = started_at
-        t = self._storage.update_trial(self._id, tid, **fields)
-        self._sync()
-        return t
+        if params is not None:
+            fields["params"] = dict(params)
+        try:
+            t = self._storage.finish_trial(self._id, tid, **fields)
+        finally:
+            self._sync()
+        return self._trials[t.id]
+
+    @staticmethod
+    def _storable(attrs: Mapping[Any, Any]) -> dict[str, Any]:
+        """`attrs` as storages keep them (`storable_attrs`), with one warning naming what JSON
+        cannot hold (kept as its repr), so that such an attribute never costs the result. The
+        message names no trial: Python's warning filter then shows it once, not every trial."""
+        stored, changed = storable_attrs(attrs)
+        if changed:
+            warnings.warn(f"user attribute(s) {', '.join(changed)} cannot be stored as JSON; stored as their "
+                          "repr (numbers, strings, lists and dicts of them are kept as data)", UserWarning,
+                          stacklevel=_stacklevel_outside_hpcore())
+        return stored
 
     def add(self, params: Mapping[str, Any], value: float, *, budget: float | None = None,
             user_attrs: Mapping[str, Any] | None = None) -> Trial:
-        """Record a result obtained elsewhere (a warm start): stored as COMPLETE, not re-evaluated."""
+        """Record a result obtained elsewhere (a warm start): stored as COMPLETE, not re-evaluated.
+
+        Raises `ValueError` for a value that is not a finite real number (NaN, ±inf, a string
+        such as ``"0.3"``, an integer too large for a float such as ``10**400``): nothing is
+        stored then. User attributes JSON cannot hold are stored as their repr, with a warning."""
         clean = self.space.validate(params)
         v, extra = parse_value(value)
+        attrs = self._storable({**extra, **(user_attrs or {})})
         now = time.time()
         t = self._create(None, Suggestion(clean, budget=budget, meta={"source": "added"}), TrialState.COMPLETE,
-                         now, value=v, finished_at=now, user_attrs={**extra, **(user_attrs or {})})
+                         now, value=v, finished_at=now, user_attrs=attrs)
         self._sync()
-        return t
+        return self._trials[t.id]
 
     def enqueue(self, params: Mapping[str, Any], *, user_attrs: Mapping[str, Any] | None = None) -> Trial:
         """Queue a configuration to be evaluated before any new suggestion."""
         clean = self.space.validate(params)
         t = self._create(None, Suggestion(clean, meta={"source": "enqueued"}), TrialState.WAITING, time.time(),
-                         user_attrs=dict(user_attrs or {}))
+                         user_attrs=self._storable(user_attrs or {}))
         self._sync()
-        return t
+        return self._trials[t.id]
 
     def fail_running(self, reason: str = "marked failed by the user") -> list[Trial]:
         """Mark every RUNNING trial FAILED (e.g. after a crash on another machine)."""
         out = self._storage.fail_stale(self._id, lambda owner: True, time.time(), reason)
         self._sync()
-        return out
+        return [self._trials[t.id] for t in out]
 
     def stop(self) -> None:
         """Ask a running `optimize` to start no new trials (callable from a callback)."""
@@ -413,6 +536,7 @@ class Study:
         max_failures: int | None = None,
         callbacks: Iterable[Callable[[Study, Trial], None]] = (),
         verbose: bool = True,
+        trial_timeout: float | None = None,
     ) -> Result:
         """Run `n_trials` more trials (or until `timeout` seconds, or the strategy is exhausted).
 
@@ -433,14 +557,38 @@ class Study:
         catch: exception types that make a FAILED trial; others stop the run (after marking the
             trial FAILED) and propagate.
         max_failures: stop with `TooManyFailures` once more trials than this failed in this run.
+        timeout: seconds after which no trial starts. Trials still running in worker processes
+            then (n_workers > 1, `trial_timeout`, an executor) are stopped at once: their
+            workers are killed when the pool is this call's own (a Dask task is cancelled, but a
+            call already running in a worker thread runs to its end there), and they are marked
+            FAILED as interrupted ("interrupted: timed out ..."), as on Ctrl-C, so a resumed
+            Hyperband runs them again. Without workers the objective runs in this process, where
+            a Python call cannot be interrupted: the trial running at the deadline finishes
+            first; pass `trial_timeout` to bound it.
+        trial_timeout: seconds each trial may run. Every trial then runs in a worker process of
+            its own (also with n_workers=1), which is killed when the trial is over time: the
+            trial is FAILED ("timed out after N s"), the study goes on, and the next trial gets
+            a new worker. The time counts from the trial's start in its worker process,
+            including that process's start after a kill (about half a second) and the imports
+            of the objective's modules there. With n_workers > 1 each worker is a pool of its
+            own, so killing one stops no other trial. Not with `executor`, whose calls hpcore
+            cannot stop.
+
+        Every argument is checked before anything runs: a wrong type or value (``timeout="10"``,
+        ``n_trials=True``, ``catch=ValueError("x")``, ``callbacks=f`` instead of ``[f]``) is a
+        `TypeError` or `ValueError` naming the argument. An objective's value that is not a
+        finite real number (a string such as ``"0.5"``, ``10**400``, NaN) is a FAILED trial.
         """
-        if n_trials is not None and (not isinstance(n_trials, int) or n_trials < 0):
-            raise ValueError(f"n_trials must be a non-negative integer, got {n_trials!r}")
+        n_trials, timeout, max_failures = _checked_counts(n_trials, timeout, max_failures)
+        if executor is not None and not callable(getattr(executor, "submit", None)):
+            raise TypeError(f"executor must be a concurrent.futures.Executor (with a submit method), "
+                            f"got {type(executor).__name__} {executor!r:.60}")
         if n_workers is None:
             n_workers = int(getattr(executor, "n_workers", 1) or 1) if executor is not None else 1
-        if not isinstance(n_workers, int) or n_workers < 1:
-            raise ValueError(f"n_workers must be a positive integer, got {n_workers!r}")
-        catch = tuple(catch) if isinstance(catch, Sequence) else (catch,)
+        n_workers = _checked_int("n_workers", n_workers, minimum=1)
+        catch = _checked_catch(catch)
+        callbacks = _checked_callbacks(callbacks)
+        trial_timeout = _checked_trial_timeout(trial_timeout, executor)
         style = call_style(objective, needs_budget=self.strategy.multi_fidelity, strategy=self.strategy.name)
         self.strategy.check(self.space)
         info = self.strategy.describe(self.space)
@@ -451,15 +599,18 @@ class Study:
             if cut is not None:
                 warnings.warn(cut, PlanCutShortWarning, stacklevel=_stacklevel_outside_hpcore())
         self._stop = False
-        own_pool = executor is None and n_workers > 1
-        if executor is None:
+        own_pool = executor is None and (n_workers > 1 or trial_timeout is not None)
+        if trial_timeout is not None:  # each worker a pool of its own: one can be killed alone
+            executor = IsolatedPool(n_workers)
+        elif executor is None:
             executor = process_pool(n_workers) if n_workers > 1 else InlineExecutor()
         remote = not isinstance(executor, InlineExecutor)
         fn = PortableObjective(objective) if remote else objective
-        if isinstance(executor, ProcessPool):  # no worker started yet: the pool starts them on first submit
+        if isinstance(executor, (ProcessPool, IsolatedPool)):  # no worker started yet: the pool starts them on first submit
             fn.check()  # one clear TypeError now, not a PicklingError in every trial
         run = _Run(self, fn, style, executor, n_trials, timeout, n_workers, catch, max_failures,
-                   list(callbacks), verbose, renew=(lambda: process_pool(n_workers)) if own_pool else None)
+                   list(callbacks), verbose, trial_timeout=trial_timeout,
+                   renew=(lambda: process_pool(n_workers)) if own_pool and trial_timeout is None else None)
         try:
             run.loop()
         finally:
@@ -548,13 +699,30 @@ def _add_note(error: BaseException, note: str) -> None:
         log.warning("%s", note)
 
 
+def _checked_trial_timeout(trial_timeout: Any, executor: Executor | None) -> float | None:
+    """`optimize(trial_timeout=...)`: a positive, finite number of seconds, or None; refused with
+    an executor of the user's, whose running calls hpcore cannot stop."""
+    if trial_timeout is None:
+        return None
+    if (isinstance(trial_timeout, bool) or not isinstance(trial_timeout, numbers.Real)
+            or not 0 < float(trial_timeout) < math.inf):  # NaN fails too
+        raise ValueError(f"trial_timeout must be a positive number of seconds (or None), got "
+                         f"{type(trial_timeout).__name__} {trial_timeout!r:.60}")
+    if executor is not None:
+        raise ValueError(f"trial_timeout cannot be used with executor={type(executor).__name__}: it runs each trial "
+                         "in a worker process of hpcore's own, which it kills when the trial is over time, and "
+                         "cannot stop calls on another executor; leave executor out (n_workers=... sets the "
+                         "number of workers) or use timeout=... for the whole run")
+    return float(trial_timeout)
+
+
 class _Run:
     """One call of `Study.optimize`: keeps up to n workers busy and records results as they come."""
 
     def __init__(self, study: Study, objective: Callable[..., Any], style: CallStyle, executor: Executor,
                  n_trials: int | None, timeout: float | None, n_workers: int, catch: tuple,
                  max_failures: int | None, callbacks: list, verbose: bool,
-                 renew: Callable[[], Executor] | None = None) -> None:
+                 renew: Callable[[], Executor] | None = None, trial_timeout: float | None = None) -> None:
         self.study, self.objective, self.style, self.executor = study, objective, style, executor
         # Builds a replacement for a process pool of our own that broke because a worker died
         # (killed for memory, os._exit, a segfault in native code). A user's executor is not
@@ -562,9 +730,11 @@ class _Run:
         self.renew = renew
         self.n_trials, self.n_workers, self.catch = n_trials, n_workers, catch
         self.max_failures, self.callbacks, self.verbose = max_failures, callbacks, verbose
-        self.deadline = None if timeout is None else time.monotonic() + timeout
+        self.timeout, self.trial_timeout = timeout, trial_timeout
+        self.deadline = None if timeout is None or math.isinf(timeout) else time.monotonic() + timeout
         self.inline = isinstance(executor, InlineExecutor)
         self.in_flight: dict[Future, Trial] = {}
+        self.trial_deadlines: dict[Future, float] = {}  # with trial_timeout: when each trial is over time
         self.started = self.completed = self.failed = 0
         self.first_error: str | None = None
         self.exhausted = False
@@ -604,24 +774,22 @@ class _Run:
                     fut = self._submit(trial)
                     self.submitting = None
                     self.in_flight[fut] = trial
+                    if self.trial_timeout is not None:
+                        self.trial_deadlines[fut] = time.monotonic() + self.trial_timeout
                 if not self.in_flight:
                     break
-                done, _ = wait(list(self.in_flight), return_when=FIRST_COMPLETED)
+                # Never past a deadline: the wait ends at the next one, the run's or a trial's.
+                done, _ = wait(list(self.in_flight), timeout=self._time_to_deadline(), return_when=FIRST_COMPLETED)
                 for fut in done:
+                    self.trial_deadlines.pop(fut, None)
                     self._record(fut, self.in_flight.pop(fut))
+                self._stop_trials_over_time()
+                if self.in_flight and self.deadline is not None and time.monotonic() >= self.deadline:
+                    self._stop_at_deadline()
         except BaseException as e:
             # KeyboardInterrupt, an uncaught objective error, or TooManyFailures: leave the storage
             # consistent (nothing RUNNING that no one runs), then let it propagate.
-            unfinished = list(self.in_flight.items())
-            if self.submitting is not None:
-                unfinished.append((None, self.submitting))
-            for fut, trial in unfinished:
-                if fut is not None:
-                    fut.cancel()
-                if not self.study._trials[trial.id].state.finished:
-                    self.study._finish(trial.id, None, f"{INTERRUPTED}{type(e).__name__}",
-                                       dict(trial.user_attrs), time.time())
-            self.in_flight.clear()
+            self._abandon(type(e).__name__)
             if isinstance(e, KeyboardInterrupt):
                 _add_note(e, _resume_hint(self.study))
             raise
@@ -631,6 +799,64 @@ class _Run:
             bar.close()
         if self.started and not self.completed and self.failed == self.started:
             raise TooManyFailures(f"all {self.failed} trials failed; the first error:\n{self.first_error}")
+
+    def _time_to_deadline(self) -> float | None:
+        """Seconds until the next deadline (the run's `timeout`, a trial's `trial_timeout`); None
+        when there is none."""
+        deadlines = list(self.trial_deadlines.values())
+        if self.deadline is not None:
+            deadlines.append(self.deadline)
+        return max(0.0, min(deadlines) - time.monotonic()) if deadlines else None
+
+    def _stop_trials_over_time(self) -> None:
+        """Kill the worker of each trial running past its `trial_timeout` (the others run on) and
+        record the trial as FAILED: a configuration too slow to finish is a result, unlike a stop
+        from outside. A trial that finished meanwhile is recorded after the next wait instead."""
+        now = time.monotonic()
+        for fut, limit in list(self.trial_deadlines.items()):
+            if now < limit or fut.done():
+                continue
+            trial = self.in_flight[fut]
+            self.executor.kill(fut)  # an IsolatedPool: trial_timeout runs on nothing else
+            error = (f"timed out after {self.trial_timeout:g} s (trial_timeout={self.trial_timeout:g}): its worker "
+                     "process was killed")
+            stopped: Future = Future()
+            stopped.set_result(Outcome(None, error, trial.started_at or time.time(), time.time()))
+            del self.trial_deadlines[fut]
+            self._record(stopped, self.in_flight.pop(fut))
+
+    def _stop_at_deadline(self) -> None:
+        """`timeout` passed: record the trials that finished just now, give up the others (their
+        workers are killed when the pool is ours, as `optimize` shuts it down next)."""
+        for fut in [f for f in self.in_flight if f.done()]:
+            self.trial_deadlines.pop(fut, None)
+            self._record(fut, self.in_flight.pop(fut))
+        stopped = self._abandon(f"timed out: optimize(timeout={self.timeout:g}) ended while it ran")
+        if stopped:
+            log.warning("timeout of %g s reached: stopped trial(s) %s, marked FAILED (interrupted)", self.timeout,
+                        ", ".join(str(t.id) for t in stopped))
+
+    def _abandon(self, reason: str) -> list[Trial]:
+        """Give up the trials in flight (and one being submitted): cancel their calls and mark
+        the unfinished ones FAILED as interrupted (`INTERRUPTED + reason`): stopped from outside,
+        no evidence about their configurations. Returns the trials so marked."""
+        unfinished: list[tuple[Future | None, Trial]] = list(self.in_flight.items())
+        if self.submitting is not None:
+            unfinished.append((None, self.submitting))
+        self.in_flight.clear()
+        self.trial_deadlines.clear()
+        stopped = []
+        for fut, trial in unfinished:
+            if fut is not None:
+                fut.cancel()
+            if self.study._trials[trial.id].state.finished:
+                continue
+            try:
+                stopped.append(self.study._finish(trial.id, None, INTERRUPTED + reason, dict(trial.user_attrs),
+                                                  time.time()))
+            except TrialAlreadyFinished:  # finished by another process meanwhile: its result stays
+                pass
+        return stopped
 
     def _submit(self, trial: Trial) -> Future:
         """Submit one trial. When a worker of our own pool died, the pool refuses new work
@@ -647,16 +873,20 @@ class _Run:
         return self.executor.submit(evaluate, self.objective, trial, self.style)
 
     def _record(self, fut: Future, trial: Trial) -> None:
+        """Store the result of a finished future, then count it, run the callbacks, and raise
+        what stops the run (an exception not in `catch`, too many failures), in that order: the
+        trial is stored before anything can raise, so it is never left RUNNING."""
         study = self.study
-        try:
-            out: Outcome = fut.result()
-        except Exception as e:
-            # On one line: the log shows an error's last line, and the pool's message for a dead
-            # worker (loky's TerminatedWorkerError, with the exit codes) spans several.
-            error = f"the worker running this trial failed: {type(e).__name__}: {' '.join(str(e).split())}"
-            out = Outcome(None, error, trial.started_at or time.time(), time.time(), exception=e)
+        out = _outcome(fut, trial)
         attrs = {**trial.user_attrs, **out.user_attrs}
-        t = study._finish(trial.id, out.value, out.error, attrs, out.finished_at, started_at=out.started_at)
+        try:
+            t = study._finish(trial.id, out.value, out.error, attrs, out.finished_at, started_at=out.started_at)
+        except TrialAlreadyFinished as e:
+            # Finished elsewhere while it ran (e.g. `fail_running` from another process): the stored
+            # result stays, and this run goes on with it.
+            log.warning("trial %d was finished elsewhere while it ran (%s); this run's result for it was not "
+                        "stored", trial.id, e.trial.state.value)
+            t = study._trials[trial.id]
         if t.state is TrialState.COMPLETE:
             self.completed += 1
         else:
@@ -667,14 +897,95 @@ class _Run:
             if out.exception is not None and not isinstance(out.exception, self.catch):
                 raise out.exception
         self.bar.update(1)
-        best = study.best_value
+        best = study._incumbent.best()  # kept as trials finish: no scan of the history per trial
         if best is not None:
-            self.bar.set_postfix(best=f"{best:.6g}", failed=self.failed, refresh=False)
+            self.bar.set_postfix(best=f"{best.value:.6g}", failed=self.failed, refresh=False)
         for cb in self.callbacks:
             cb(study, t)
         if self.max_failures is not None and self.failed > self.max_failures:
             raise TooManyFailures(f"{self.failed} trials failed (max_failures={self.max_failures}); "
                                   f"the first error:\n{self.first_error}")
+
+
+def _outcome(fut: Future, trial: Trial) -> Outcome:
+    """The `Outcome` of a finished future; a failed call (a dead worker, an exception the
+    worker could not turn into an Outcome) becomes a FAILED one carrying the exception."""
+    try:
+        return fut.result()
+    except Exception as e:
+        # On one line: the log shows an error's last line, and the pool's message for a dead
+        # worker (loky's TerminatedWorkerError, with the exit codes) spans several.
+        error = f"the worker running this trial failed: {type(e).__name__}: {' '.join(str(e).split())}"
+        failure: BaseException = e
+    except BaseException as e:  # SystemExit or KeyboardInterrupt raised by the objective in a worker
+        error, failure = _exit_error(e), e
+    return Outcome(None, error, trial.started_at or time.time(), time.time(), exception=failure)
+
+
+def _exit_error(e: BaseException) -> str:
+    """The `error` of a trial whose objective raised SystemExit or KeyboardInterrupt in a worker,
+    with the worker's traceback when the pool sent it along (as the exception's cause)."""
+    if isinstance(e, KeyboardInterrupt):
+        head = f"{INTERRUPTED}KeyboardInterrupt in the worker running this trial"
+    else:
+        head = f"the objective raised {type(e).__name__}({getattr(e, 'code', '')!r}) in its worker"
+    cause = e.__cause__
+    if cause is None:
+        return head
+    # loky sends the worker's traceback as the text of a _RemoteTraceback (its `tb`): keep the
+    # text alone, so that its last line, which the log shows, is the exception.
+    text = getattr(cause, "tb", None) or "".join(traceback.format_exception(cause))
+    return f"{head}\n{str(text).strip().strip(chr(34)).strip()}"  # without loky's triple quotes
+
+
+def _checked_int(name: str, value: Any, minimum: int) -> int:
+    """`value` as an int >= `minimum` (NumPy integers too), else a `ValueError` naming `name`
+    (a bool, a float such as 2.0, a string: all refused)."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= minimum:
+        return int(value)
+    kind = "positive" if minimum == 1 else "non-negative"
+    raise ValueError(f"{name} must be a {kind} integer, got {type(value).__name__} {value!r:.60}")
+
+
+def _checked_counts(n_trials: Any, timeout: Any, max_failures: Any) -> tuple[int | None, float | None, int | None]:
+    """`optimize`'s n_trials, timeout (seconds, a real number >= 0; inf for none) and
+    max_failures, checked before anything starts."""
+    if n_trials is not None:
+        n_trials = _checked_int("n_trials", n_trials, minimum=0)
+    if max_failures is not None:
+        max_failures = _checked_int("max_failures", max_failures, minimum=0)
+    if timeout is not None:
+        ok = isinstance(timeout, numbers.Real) and not isinstance(timeout, bool) and float(timeout) >= 0
+        if not ok:  # NaN fails >= 0 too
+            raise ValueError(f"timeout must be a number of seconds >= 0 (or None), got "
+                             f"{type(timeout).__name__} {timeout!r:.60}")
+        timeout = float(timeout)
+    return n_trials, timeout, max_failures
+
+
+def _checked_catch(catch: Any) -> tuple[type[BaseException], ...]:
+    """`optimize(catch=...)`: one exception class or a sequence of them, as a tuple."""
+    types = tuple(catch) if isinstance(catch, Sequence) and not isinstance(catch, str) else (catch,)
+    for t in types:
+        if not (isinstance(t, type) and issubclass(t, BaseException)):
+            raise TypeError(f"catch must be an exception class or a list of them, got {type(t).__name__} {t!r:.60}"
+                            + (" (give the class, not an instance)" if isinstance(t, BaseException) else ""))
+    return types
+
+
+def _checked_callbacks(callbacks: Any) -> list[Callable[[Study, Trial], None]]:
+    """`optimize(callbacks=...)`: an iterable of callables `cb(study, trial)`, as a list."""
+    if callable(callbacks) or isinstance(callbacks, (str, bytes)) or not isinstance(callbacks, Iterable):
+        hint = f" (wrap a single one in a list: callbacks=[{getattr(callbacks, '__name__', 'cb')}])" \
+            if callable(callbacks) else ""
+        raise TypeError(f"callbacks must be a list of callables cb(study, trial), got "
+                        f"{type(callbacks).__name__}{hint}")
+    out = list(callbacks)
+    for cb in out:
+        if not callable(cb):
+            raise TypeError(f"callbacks must be a list of callables cb(study, trial), got an item "
+                            f"{type(cb).__name__} {cb!r:.60}")
+    return out
 
 
 def _stacklevel_outside_hpcore() -> int:
@@ -719,8 +1030,9 @@ def minimize(objective: Callable[..., Any], space: Space | Mapping[str, Paramete
         that stops inside a Hyperband bracket gives one `PlanCutShortWarning`.
 
     Keyword arguments go to `Study` (storage, name) and `Study.optimize` (timeout, n_workers,
-    executor, catch, max_failures, callbacks, verbose). With `storage` and `name` of an existing
-    study it resumes that study, and n_trials=None is what is left of the plan or grid.
+    executor, catch, max_failures, callbacks, verbose, trial_timeout). With `storage` and `name`
+    of an existing study it resumes that study, and n_trials=None is what is left of the plan or
+    grid.
     """
     return _run_new("minimize", objective, space, strategy, n_trials, seed, **kwargs)
 

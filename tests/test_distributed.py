@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
+import textwrap
 import threading
 import time
 from concurrent.futures import Future
@@ -15,7 +18,7 @@ from hpcore import Float, Space, Study, TrialState
 
 distributed = pytest.importorskip("distributed")
 
-from hpcore.distributed import DaskExecutor, WorkerLost  # noqa: E402 - after the importorskip of distributed
+from hpcore.distributed import ClusterLost, DaskExecutor, WorkerLost  # noqa: E402 - after the importorskip of distributed
 
 SPACE = Space({"x": Float(0.0, 1.0), "y": Float(0.0, 1.0)})
 
@@ -270,6 +273,82 @@ def test_retries_rerun_a_trial_whose_worker_died_but_not_one_whose_objective_rai
 
 def test_worker_lost_is_a_runtime_error():
     assert issubclass(WorkerLost, RuntimeError)
+
+
+# -- a cluster that lost all its workers -------------------------------------------------------------------
+def test_lost_workers_timeout_is_checked():
+    for bad in (0, -1.0, float("nan"), float("inf"), "30", True):
+        with pytest.raises(ValueError, match="lost_workers_timeout"):
+            DaskExecutor("tcp://127.0.0.1:1", lost_workers_timeout=bad)
+
+
+def test_cluster_lost_is_a_broken_executor():
+    # So that `optimize` stops at the next submit, as for a process pool whose worker died.
+    from concurrent.futures import BrokenExecutor
+
+    assert issubclass(ClusterLost, BrokenExecutor)
+
+
+# Before the watch for a cluster without workers, both parts waited forever: optimize in
+# `concurrent.futures.wait`, and the shutdown for the task queued on the empty cluster.
+LOST_CLUSTER_SCRIPT = textwrap.dedent("""\
+    import os
+    import sys
+    import threading
+    import time
+    from pathlib import Path
+    from hpcore import Float, Space, Study
+
+    here = Path(sys.argv[1])
+
+    def objective(params):
+        (here / "started").touch()
+        time.sleep(600)
+        return params["x"]
+
+    if __name__ == "__main__":
+        import distributed
+        from hpcore.distributed import ClusterLost, DaskExecutor
+
+        cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=1, dashboard_address=":0",
+                                           silence_logs=50)
+
+        def remove_the_workers():  # once the first trial runs, as a cluster losing its machines would
+            while not (here / "started").exists():
+                time.sleep(0.05)
+            cluster.scale(0)
+
+        threading.Thread(target=remove_the_workers, daemon=True).start()
+        study = Study(Space({"x": Float(0.0, 1.0)}), seed=0)
+        try:
+            with DaskExecutor(cluster, lost_workers_timeout=1) as ex:
+                study.optimize(objective, n_trials=3, executor=ex, n_workers=1, verbose=False)
+        except ClusterLost as e:
+            print("RAISED", e, flush=True)
+        for t in study.trials:
+            print("TRIAL", t.state.value, t.error, flush=True)
+        ex = DaskExecutor(cluster, lost_workers_timeout=1)  # no worker at all now
+        queued = ex.submit(abs, -1)
+        ex.shutdown(wait=True)
+        print("QUEUED", type(queued.exception()).__name__, flush=True)
+        cluster.close()
+    """)
+
+
+@pytest.mark.slow
+def test_a_cluster_that_lost_all_its_workers_ends_the_run_instead_of_waiting_forever(tmp_path):
+    script = tmp_path / "lost.py"
+    script.write_text(LOST_CLUSTER_SCRIPT)
+    proc = subprocess.run([sys.executable, str(script), str(tmp_path)], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=180)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    lines = proc.stdout.splitlines()
+    assert any(line.startswith("RAISED no Dask worker was connected") and "lost_workers_timeout=1" in line
+               for line in lines), proc.stdout + proc.stderr[-3000:]
+    trials = [line.split(" ", 2)[1:] for line in lines if line.startswith("TRIAL ")]
+    assert trials[0][0] == "FAILED" and "ClusterLost" in trials[0][1]  # the trial that was running
+    assert all(state == "FAILED" for state, _ in trials)  # any asked after it: interrupted, none RUNNING
+    assert "QUEUED ClusterLost" in lines
 
 
 @pytest.mark.slow
