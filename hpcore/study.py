@@ -20,7 +20,7 @@ import traceback
 import uuid
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, wait
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,7 +34,6 @@ from hpcore.execution import (
     call_style,
     evaluate,
     parse_value,
-    process_pool,
 )
 from hpcore.recommendation import posterior_best_trial
 from hpcore.space import Parameter, Space
@@ -600,17 +599,19 @@ class Study:
                 warnings.warn(cut, PlanCutShortWarning, stacklevel=_stacklevel_outside_hpcore())
         self._stop = False
         own_pool = executor is None and (n_workers > 1 or trial_timeout is not None)
-        if trial_timeout is not None:  # each worker a pool of its own: one can be killed alone
+        if own_pool:
+            # Each worker a pool of its own: one that dies (or is killed for trial_timeout) fails
+            # only its own trial and is replaced, where in one shared pool every trial running
+            # beside it would fail too. Same cost per trial (measured side by side).
             executor = IsolatedPool(n_workers)
         elif executor is None:
-            executor = process_pool(n_workers) if n_workers > 1 else InlineExecutor()
+            executor = InlineExecutor()
         remote = not isinstance(executor, InlineExecutor)
         fn = PortableObjective(objective) if remote else objective
         if isinstance(executor, (ProcessPool, IsolatedPool)):  # no worker started yet: the pool starts them on first submit
             fn.check()  # one clear TypeError now, not a PicklingError in every trial
         run = _Run(self, fn, style, executor, n_trials, timeout, n_workers, catch, max_failures,
-                   list(callbacks), verbose, trial_timeout=trial_timeout,
-                   renew=(lambda: process_pool(n_workers)) if own_pool and trial_timeout is None else None)
+                   list(callbacks), verbose, trial_timeout=trial_timeout)
         try:
             run.loop()
         finally:
@@ -722,12 +723,8 @@ class _Run:
     def __init__(self, study: Study, objective: Callable[..., Any], style: CallStyle, executor: Executor,
                  n_trials: int | None, timeout: float | None, n_workers: int, catch: tuple,
                  max_failures: int | None, callbacks: list, verbose: bool,
-                 renew: Callable[[], Executor] | None = None, trial_timeout: float | None = None) -> None:
+                 trial_timeout: float | None = None) -> None:
         self.study, self.objective, self.style, self.executor = study, objective, style, executor
-        # Builds a replacement for a process pool of our own that broke because a worker died
-        # (killed for memory, os._exit, a segfault in native code). A user's executor is not
-        # replaced: its break propagates.
-        self.renew = renew
         self.n_trials, self.n_workers, self.catch = n_trials, n_workers, catch
         self.max_failures, self.callbacks, self.verbose = max_failures, callbacks, verbose
         self.timeout, self.trial_timeout = timeout, trial_timeout
@@ -859,17 +856,8 @@ class _Run:
         return stopped
 
     def _submit(self, trial: Trial) -> Future:
-        """Submit one trial. When a worker of our own pool died, the pool refuses new work
-        (its running trials fail and are recorded as FAILED by `_record`): shut it down, start
-        a new one and go on."""
-        try:
-            return self.executor.submit(evaluate, self.objective, trial, self.style)
-        except BrokenExecutor:
-            if self.renew is None:
-                raise
-        log.warning("a worker process died; starting a new process pool for the remaining trials")
-        self.executor.shutdown(wait=False, cancel_futures=True)
-        self.executor = self.renew()
+        """Submit one trial. hpcore's own pool (`IsolatedPool`) replaces a worker that died; a
+        user's executor that broke is not replaced: its error propagates."""
         return self.executor.submit(evaluate, self.objective, trial, self.style)
 
     def _record(self, fut: Future, trial: Trial) -> None:
