@@ -62,7 +62,15 @@ KERNELS = {"matern52": MATERN52, "rbf": RBF}
 
 # nnan/ninf are left out on purpose: NaNs must propagate so callers can detect
 # bad inputs, and exp(-large) must underflow to exactly 0 rather than garbage.
-_FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}
+# reassoc is left out so that every sum is taken in the order written, and results are
+# bit-identical from run to run: with it LLVM vectorised the reductions behind a run-time
+# check that the arrays involved do not overlap, falling back to the scalar loop (another
+# summation order) when two scratch arrays lay within a vector's reach of each other, so
+# the result depended on where the allocator had put them and seeded studies differed in
+# the last bits (tests/gp/test_kernels_placement.py). The hot reductions are instead written
+# as element-wise updates, which vectorise without reordering anything: per-point partial
+# sums in the likelihood gradient, a column sweep in the posterior's forward substitution.
+_FASTMATH = {"nsz", "arcp", "contract", "afn"}
 _SQRT5 = math.sqrt(5.0)
 _FIVE_THIRDS = 5.0 / 3.0
 
@@ -219,9 +227,10 @@ def _cross_jit_par(Z1, Z2T, sf2, kind, out, nchunks):
 # ½ tr(W ∂K/∂log ℓ_k) for all k and Σ_{i>j} W_ij K_ij in one O(n² d) pass
 # --------------------------------------------------------------------------- #
 @njit(cache=True, fastmath=_FASTMATH)
-def _lsgrad_row(Z, ZT, alpha, Kinv, sf2, kind, i, acc, r2, wf):
-    # acc[:d] collects Σ_j W_ij f_ij s_ijk, acc[d] collects Σ_j W_ij K_ij (j < i).
-    # Loops run over contiguous points j (ZT is (d, n)) so they vectorise.
+def _lsgrad_row(Z, ZT, alpha, Kinv, sf2, kind, i, G, r2, wf):
+    # G[k, j] += W_ij f_ij s_ijk (k < d) and G[d, j] += W_ij K_ij for the points j < i:
+    # element-wise over contiguous points j (ZT is (d, n)), so the loops vectorise without
+    # reordering any sum; each G[k, j] sums over rows i in the fixed order of the pairs.
     d = Z.shape[1]
     ai = alpha[i]
     for j in range(i):
@@ -231,34 +240,38 @@ def _lsgrad_row(Z, ZT, alpha, Kinv, sf2, kind, i, acc, r2, wf):
         for j in range(i):
             t = z - ZT[kk, j]
             r2[j] += t * t
-    s = 0.0
     for j in range(i):
         k, f = _k_and_f_of_r2(r2[j], sf2, kind)
         # W is formed on the fly so no n×n temporary is needed; only the lower
         # triangle of Kinv is read (LAPACK potri fills just one triangle).
         w = ai * alpha[j] - Kinv[i, j]
-        s += w * k
+        G[d, j] += w * k
         wf[j] = w * f
-    acc[d] += s
     for kk in range(d):
         z = Z[i, kk]
-        s = 0.0
         for j in range(i):
             t = z - ZT[kk, j]
-            s += wf[j] * t * t
-        acc[kk] += s
+            G[kk, j] += wf[j] * t * t
 
 
 @njit(cache=True, fastmath=_FASTMATH)
 def _lsgrad_pairs(Z, ZT, alpha, Kinv, sf2, kind, p0, p1, acc):
-    n = Z.shape[0]
+    # Adds to acc[:d] Σ W_ij f_ij s_ijk and to acc[d] Σ W_ij K_ij over the rows of pairs
+    # p0..p1 (j < i): per-point partial sums G, then each row of G summed in point order.
+    n, d = Z.shape
     r2 = np.empty(n)
     wf = np.empty(n)
+    G = np.zeros((d + 1, n))
     for p in range(p0, p1):
-        _lsgrad_row(Z, ZT, alpha, Kinv, sf2, kind, p, acc, r2, wf)
+        _lsgrad_row(Z, ZT, alpha, Kinv, sf2, kind, p, G, r2, wf)
         q = n - 1 - p
         if q != p:
-            _lsgrad_row(Z, ZT, alpha, Kinv, sf2, kind, q, acc, r2, wf)
+            _lsgrad_row(Z, ZT, alpha, Kinv, sf2, kind, q, G, r2, wf)
+    for kk in range(d + 1):
+        s = 0.0
+        for j in range(n):
+            s += G[kk, j]
+        acc[kk] += s
 
 
 @njit(cache=True, fastmath=_FASTMATH)
@@ -565,14 +578,16 @@ def cross_covariance_grad_contract(
 # Fused posterior for small query batches (the acquisition's local search)
 # --------------------------------------------------------------------------- #
 @njit(cache=True, fastmath=_FASTMATH)
-def _posterior_jit(Zq, Z, inv_ls, sf2, kind, U, alpha, need_grad, mean, var, dmean, dvar):
+def _posterior_jit(Zq, Z, inv_ls, sf2, kind, U, U_rows, alpha, need_grad, mean, var, dmean, dvar):
     m, d = Zq.shape
     n = Z.shape[0]
+    v = np.empty(n)
+    f = np.empty(n)
     for q in range(m):
-        # v = k*: then U⁻ᵀ k* (forward substitution; row i of Uᵀ is column i of U, contiguous in
-        # Fortran order), then U⁻¹ U⁻ᵀ k* = K_y⁻¹ k* (column-oriented back substitution).
-        v = np.empty(n)
-        f = np.empty(n)
+        # v = k*: then U⁻ᵀ k*, then U⁻¹ U⁻ᵀ k* = K_y⁻¹ k*. Both substitutions sweep columns
+        # (v[i] -= t·U[j, i] for all i at once: element-wise, so it vectorises without
+        # reordering a sum): the forward one along rows of U (U_rows, C order), the back one
+        # along columns (U, Fortran order).
         acc = 0.0
         for j in range(n):
             k, fj = _k_and_f_of_r2(_sqdist(Zq, q, Z, j), sf2, kind)
@@ -581,13 +596,14 @@ def _posterior_jit(Zq, Z, inv_ls, sf2, kind, U, alpha, need_grad, mean, var, dme
             acc += k * alpha[j]
         mean[q] = acc
         ss = 0.0
-        for i in range(n):
-            t = v[i]
-            for j in range(i):
-                t -= U[j, i] * v[j]
-            t /= U[i, i]
-            v[i] = t
+        for j in range(n):
+            t = v[j] / U_rows[j, j]
+            v[j] = t
             ss += t * t
+            # Counted from 0 (not range(j + 1, n)) so that LLVM sees a non-negative index
+            # and vectorises the loop.
+            for i in range(n - j - 1):
+                v[j + 1 + i] -= t * U_rows[j, j + 1 + i]
         var[q] = sf2 - ss
         if not need_grad:
             continue
@@ -648,17 +664,20 @@ def posterior(
     alpha = _as_vector("alpha", alpha, n)
     inv_ls = 1.0 / ls
     Z = np.ascontiguousarray(X * inv_ls)
-    return posterior_scaled(Xq, Z, inv_ls, sf2, kernel_code(kernel), U, alpha, return_grad)
+    return posterior_scaled(Xq, Z, inv_ls, sf2, kernel_code(kernel), U, np.ascontiguousarray(U), alpha,
+                            return_grad)
 
 
 def posterior_scaled(Xq: np.ndarray, Z: np.ndarray, inv_ls: np.ndarray, sf2: float, kind: int, U: np.ndarray,
-                     alpha: np.ndarray, return_grad: bool):
+                     U_rows: np.ndarray, alpha: np.ndarray, return_grad: bool):
     """:func:`posterior` without argument checks, for a caller that keeps Z = X / ℓ: (n, d)
-    C-contiguous, inv_ls = 1/ℓ, the kernel code, U Fortran-ordered and alpha contiguous (the
-    GP model, once per fit, instead of once per L-BFGS-B step)."""
+    C-contiguous, inv_ls = 1/ℓ, the kernel code, U Fortran-ordered, U_rows the same factor
+    C-ordered (rows contiguous, for the forward substitution) and alpha contiguous (the GP
+    model, once per fit, instead of once per L-BFGS-B step)."""
     m, d = Xq.shape
     mean, var = np.empty(m), np.empty(m)
     dmean = np.empty((m, d) if return_grad else (0, 0))
     dvar = np.empty((m, d) if return_grad else (0, 0))
-    _posterior_jit(Xq * inv_ls, Z, inv_ls, sf2, kind, U, alpha, bool(return_grad), mean, var, dmean, dvar)
+    _posterior_jit(Xq * inv_ls, Z, inv_ls, sf2, kind, U, U_rows, alpha, bool(return_grad), mean, var, dmean,
+                   dvar)
     return (mean, var, dmean, dvar) if return_grad else (mean, var)

@@ -803,14 +803,16 @@ class GaussianProcess:
             return self._predict_standardized(Xq, return_grad)
 
     def _predict_fused(self, Xq: np.ndarray, return_grad: bool):
-        # X / ℓ is computed once per (X, U) pair, i.e. per fit or factor update, not per call.
+        # X / ℓ and a C-ordered copy of U (rows contiguous, for the forward substitution) are
+        # made once per (X, U) pair, i.e. per fit or factor update, not per call.
         prepared = self._fused_inputs
         if prepared is None or prepared[0] is not self._X or prepared[1] is not self._U:
             inv_ls = 1.0 / self.lengthscales
-            prepared = (self._X, self._U, np.ascontiguousarray(self._X * inv_ls), inv_ls)
+            prepared = (self._X, self._U, np.ascontiguousarray(self._X * inv_ls), inv_ls,
+                        np.ascontiguousarray(self._U))
             self._fused_inputs = prepared
-        _, U, Z, inv_ls = prepared
-        out = _k.posterior_scaled(Xq, Z, inv_ls, self.signal_variance, _k.kernel_code(self.kernel), U,
+        _, U, Z, inv_ls, U_rows = prepared
+        out = _k.posterior_scaled(Xq, Z, inv_ls, self.signal_variance, _k.kernel_code(self.kernel), U, U_rows,
                                   self._alpha, return_grad)
         floored = out[1] < _VAR_FLOOR
         var = np.maximum(out[1], _VAR_FLOOR)
