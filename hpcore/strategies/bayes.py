@@ -70,6 +70,7 @@ class BayesianOptimization(Strategy):
     """
 
     name = "bayes"
+    reserves_trial_id = True  # a suggestion costs a GP fit (see Strategy.reserves_trial_id)
 
     def __init__(self, n_initial: int | None = None, acquisition: str = "ei", kernel: str = "matern52",
                  deterministic: bool = False, beta: float = 4.0, initial_design: str = "sobol",
