@@ -26,6 +26,7 @@ from hpcore.trial import Trial, TrialState
 __all__ = ["CrossValidation", "cv_results", "stratified_order"]
 
 N_SAMPLES = "n_samples"
+SCORE = "score"  # the metric name of a single scorer, as in cv_results_ keys
 
 
 def stratified_order(indices: np.ndarray, labels: np.ndarray | None, rng: np.random.Generator) -> np.ndarray:
@@ -71,7 +72,7 @@ class CrossValidation:
     def __init__(self, estimator: Any, X: Any, y: Any, splits: Sequence[tuple[np.ndarray, np.ndarray]],
                  scorer: Any, fit_params: Mapping[str, Any], *, resource: str | None = None,
                  orders: Sequence[np.ndarray] | None = None, return_train_score: bool = False,
-                 fingerprint: str | None = None) -> None:
+                 fingerprint: str | None = None, metric: str | None = None) -> None:
         self.estimator = estimator
         self.X, self.y = X, y
         self.splits = list(splits)
@@ -81,6 +82,7 @@ class CrossValidation:
         self.orders = orders
         self.return_train_score = return_train_score
         self.fingerprint = fingerprint
+        self.metric = metric  # with several scorers: the one whose mean is the trial's value
 
     def n_samples(self) -> int:
         from sklearn.utils.validation import _num_samples
@@ -116,22 +118,37 @@ class CrossValidation:
             t0 = time.perf_counter()
             est.fit(X_train, y_train, **fit_params)
             t1 = time.perf_counter()
-            score = float(self.scorer(est, X_test, y_test))
+            score = self._score(est, X_test, y_test)
             t2 = time.perf_counter()
-            if not math.isfinite(score):
-                raise ValueError(f"the score on CV split {j} is {score}")
+            bad = {k: v for k, v in score.items() if not math.isfinite(v)}
+            if bad:
+                raise ValueError(f"the score on CV split {j} is {bad}")
             tests.append(score)
             fits.append(t1 - t0)
             scores.append(t2 - t1)
             if self.return_train_score:
-                trains.append(float(self.scorer(est, X_train, y_train)))
-        out: dict[str, Any] = {"value": float(np.mean(tests)), "split_test_scores": tests,
+                trains.append(self._score(est, X_train, y_train))
+        key = self.metric or SCORE
+        out: dict[str, Any] = {"value": float(np.mean([t[key] for t in tests])),
+                               "split_test_scores": [t[key] for t in tests],
                                "fit_times": fits, "score_times": scores}
+        if self.metric is not None:
+            out["split_test_metrics"] = {m: [t[m] for t in tests] for m in tests[0]}
         if self.return_train_score:
-            out["split_train_scores"] = trains
+            out["split_train_scores"] = [t[key] for t in trains]
+            if self.metric is not None:
+                out["split_train_metrics"] = {m: [t[m] for t in trains] for m in trains[0]}
         if self.fingerprint is not None:
             out["data"] = self.fingerprint
         return out
+
+
+    def _score(self, est: Any, X: Any, y: Any) -> dict[str, float]:
+        """{metric name: score}, or {"score": score} for one scorer."""
+        raw = self.scorer(est, X, y)
+        if isinstance(raw, Mapping):
+            return {str(k): float(v) for k, v in raw.items()}
+        return {SCORE: float(raw)}
 
 
 def _masked(values: list[Any], present: list[bool]) -> np.ma.MaskedArray:
@@ -158,24 +175,33 @@ def _rank(scores: np.ndarray) -> np.ndarray:
 
 
 def cv_results(trials: Sequence[Trial], names: Sequence[str], n_splits: int, *,
-               return_train_score: bool = False, budget_name: str | None = None) -> dict[str, Any]:
+               return_train_score: bool = False, budget_name: str | None = None,
+               metrics: Sequence[str] | None = None, error_score: float = math.nan) -> dict[str, Any]:
     """The `cv_results_` dict (scikit-learn's keys) of finished trials, one row per trial.
 
     names: the parameters shown as `param_<name>` columns (absent -> masked).
     budget_name: for Hyperband, the estimator parameter that receives the budget (shown as a
         parameter) or "n_samples"; every row then also has `n_resources` (the budget).
-    A FAILED trial's scores and times are NaN.
+    metrics: the scorer names of a multi-metric search (keys `mean_test_<name>`...); None for
+        one scorer (keys `mean_test_score`...).
+    A FAILED trial's scores are `error_score` (NaN by default), its times NaN.
     """
     rows = [t for t in trials if t.state in (TrialState.COMPLETE, TrialState.FAILED)]
     nan = [math.nan] * n_splits
 
-    def per_split(t: Trial, key: str) -> np.ndarray:
+    def per_split(t: Trial, key: str, metric: str | None = None, fill: float = math.nan) -> np.ndarray:
         values = t.user_attrs.get(key) if t.state is TrialState.COMPLETE else None
-        return np.asarray(values if values is not None and len(values) == n_splits else nan, dtype=float)
+        if metric is not None and values is not None:
+            values = values.get(metric)
+        if values is None or len(values) != n_splits:
+            values = nan if t.state is TrialState.COMPLETE else [fill] * n_splits
+        return np.asarray(values, dtype=float)
 
-    test = np.array([per_split(t, "split_test_scores") for t in rows]).reshape(len(rows), n_splits)
-    fit = np.array([per_split(t, "fit_times") for t in rows]).reshape(len(rows), n_splits)
-    score = np.array([per_split(t, "score_times") for t in rows]).reshape(len(rows), n_splits)
+    def table(key: str, metric: str | None = None, fill: float = math.nan) -> np.ndarray:
+        return np.array([per_split(t, key, metric, fill) for t in rows]).reshape(len(rows), n_splits)
+
+    fit = table("fit_times")
+    score = table("score_times")
     params = []
     for t in rows:
         p = dict(t.params)
@@ -193,17 +219,22 @@ def cv_results(trials: Sequence[Trial], names: Sequence[str], n_splits: int, *,
         for name in shown:
             out[f"param_{name}"] = _masked([p.get(name) for p in params], [name in p for p in params])
         out["params"] = params
-        for j in range(n_splits):
-            out[f"split{j}_test_score"] = test[:, j]
-        out["mean_test_score"] = test.mean(axis=1)
-        out["std_test_score"] = test.std(axis=1)
-        out["rank_test_score"] = _rank(out["mean_test_score"])
-        if return_train_score:
-            train = np.array([per_split(t, "split_train_scores") for t in rows]).reshape(len(rows), n_splits)
+        columns = [(SCORE, None)] if metrics is None else [(m, m) for m in metrics]
+        for suffix, metric in columns:
+            test = table("split_test_scores" if metric is None else "split_test_metrics", metric, error_score)
             for j in range(n_splits):
-                out[f"split{j}_train_score"] = train[:, j]
-            out["mean_train_score"] = train.mean(axis=1)
-            out["std_train_score"] = train.std(axis=1)
+                out[f"split{j}_test_{suffix}"] = test[:, j]
+            out[f"mean_test_{suffix}"] = test.mean(axis=1)
+            out[f"std_test_{suffix}"] = test.std(axis=1)
+            out[f"rank_test_{suffix}"] = _rank(out[f"mean_test_{suffix}"])
+        if return_train_score:
+            for suffix, metric in columns:
+                train = table("split_train_scores" if metric is None else "split_train_metrics", metric,
+                              error_score)
+                for j in range(n_splits):
+                    out[f"split{j}_train_{suffix}"] = train[:, j]
+                out[f"mean_train_{suffix}"] = train.mean(axis=1)
+                out[f"std_train_{suffix}"] = train.std(axis=1)
     if budget_name is not None:
         out["n_resources"] = np.array([t.budget for t in rows])
     out["trial_id"] = np.array([t.id for t in rows], dtype=int)

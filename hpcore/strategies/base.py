@@ -158,6 +158,12 @@ _REGISTRY: Mapping[str, str] = MappingProxyType({
     "random": "hpcore.strategies.random:RandomSearch",
 })
 
+#: Strategies that adapters make for their own studies: not offered to users by name, but a
+#: stored study that uses one must reopen (from the CLI, or a plain `Study(storage=..., name=...)`).
+_ADAPTER_REGISTRY: Mapping[str, str] = MappingProxyType({
+    "sklearn_grid_list": "hpcore.adapters.sklearn._space:GridList",
+})
+
 
 def import_object(target: str) -> Any:
     """The object named by a `"package.module:Name"` string, importing its module."""
@@ -174,9 +180,10 @@ def STRATEGIES() -> list[str]:
 
 def strategy_class(name: str) -> type[Strategy]:
     """The strategy class registered under `name`, imported now; `ValueError` listing the known names."""
-    if name not in _REGISTRY:
+    target = _REGISTRY.get(name) or _ADAPTER_REGISTRY.get(name)
+    if target is None:
         raise ValueError(f"unknown strategy {name!r}; known: {', '.join(STRATEGIES())}")
-    return import_object(_REGISTRY[name])
+    return import_object(target)
 
 
 def make_strategy(spec: str | Strategy | Mapping[str, Any] | None, **kwargs: Any) -> Strategy:

@@ -203,8 +203,13 @@ def test_all_trials_failing_raises_clearly_and_error_score_raise_propagates(iris
 def test_arguments_are_checked_in_fit(iris):
     X, y = iris
     cases = [
-        ({"scoring": ["accuracy", "f1_macro"]}, "one metric"),
-        ({"error_score": 0.0}, "error_score"),
+        ({"scoring": ["accuracy", "f1_macro"]}, "refit names the one to optimise"),
+        ({"scoring": ["accuracy", "f1_macro"], "refit": "roc"}, "not one of the scorers"),
+        ({"scoring": ["accuracy", "f1_macro"], "refit": False, "strategy": "bayes"}, "which metric"),
+        ({"refit": "accuracy"}, "one scorer"),
+        ({"error_score": "zero"}, "error_score"),
+        ({"n_iter": 3}, "disagree"),
+        ({"param_grid": {"clf__C": [1.0]}}, "exactly one of"),
         ({"n_trials": 0}, "n_trials"),
         ({"resource": "n_samples"}, "hyperband"),
         ({"n_jobs": 0}, "n_jobs"),
