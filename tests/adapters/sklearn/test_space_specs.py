@@ -102,10 +102,10 @@ def test_a_list_of_grids_runs_each_sub_grid_only(iris):
 
 
 def test_a_study_made_from_a_list_of_grids_reopens_without_its_strategy(tmp_path):
+    from hpcore.adapters.sklearn import HPSearchCV
     from sklearn.svm import SVC
 
     import hpcore
-    from hpcore.adapters.sklearn import HPSearchCV
 
     X, y = load_iris(return_X_y=True)
     db = tmp_path / "grids.db"
