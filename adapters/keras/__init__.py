@@ -15,7 +15,8 @@
     best = tuner.get_best_models(1)[0]
 
 `HyperParameters`, `Objective`, `datasets`, `errors`, `oracles` and `engine.hyperparameters` load
-without TensorFlow; the tuners (`kt.tuners`, `kt.engine.tuner`) import Keras on first use.
+without TensorFlow, and so does `kt.SklearnTuner` (scikit-learn estimators, cross-validated);
+the Keras tuners (`kt.RandomSearch`, `kt.engine.tuner`...) import Keras on first use.
 KerasTuner's module paths are there too: `kt.tuners.RandomSearch`, `kt.oracles.*Oracle`,
 `kt.engine.hyperparameters.HyperParameters`, `kt.engine.trial.Trial`, `kt.errors.FailedTrialError`.
 `__version__` is hpcore's.
@@ -43,6 +44,7 @@ __all__ = [
     "Objective",
     "Oracle",
     "RandomSearch",
+    "SklearnTuner",
     "Tuner",
     "__version__",
     "engine",
@@ -59,6 +61,10 @@ def __getattr__(name: str) -> Any:  # the tuners import Keras (seconds): load th
         from hpcore.adapters.keras import tuner
 
         return getattr(tuner, name)
-    if name in ("tuners", "engine"):  # `tuners` imports Keras
+    if name == "SklearnTuner":  # scikit-learn only: no Keras
+        from hpcore.adapters.keras.sklearn_tuner import SklearnTuner
+
+        return SklearnTuner
+    if name in ("tuners", "engine"):
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module 'hpcore.adapters.keras' has no attribute {name!r}")

@@ -7,11 +7,11 @@ A trial's value is the best epoch's value of that metric (as KerasTuner does), s
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Objective", "as_objective", "infer_direction"]
+__all__ = ["MultiObjective", "Objective", "as_objective", "infer_direction"]
 
 # Metric names (without "val_") that are better when larger. Anything ending in "accuracy" or
 # containing "auc" also counts.
@@ -94,18 +94,65 @@ class Objective:
             hint = " (no validation metrics: pass validation_data= or validation_split= to search())"
         raise KeyError(f"the objective {self.name!r} is not among the metrics {sorted(metrics)}{hint}")
 
+    def series(self, history: Mapping[str, Sequence[float]]) -> list[float]:
+        """The objective's value at each epoch of a history (metric name -> per-epoch values).
+        Raises `KeyError` as `find` does."""
+        return [float(v) for v in history[self.find(list(history))]]
+
+    def value_of(self, logs: Mapping[str, Any]) -> float:
+        """The objective's value in one epoch's logs (or a dict of metrics). Raises `KeyError` as
+        `find` does."""
+        return float(logs[self.find(list(logs))])
+
+
+@dataclass(frozen=True)
+class MultiObjective(Objective):
+    """Several metrics summed into one value to minimise, as KerasTuner does with a list of
+    objectives: the sum of the metrics to minimise minus the sum of those to maximise (so
+    `["val_loss", Objective("val_accuracy", "max")]` minimises val_loss - val_accuracy). Its name
+    is "multi_objective" and its direction "min". hpcore has no Pareto (multi-objective) search:
+    this is one scalar objective."""
+
+    objectives: tuple[Objective, ...] = ()
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not self.objectives:
+            raise ValueError("a list of objectives must not be empty")
+
+    def __str__(self) -> str:  # KerasTuner's layout
+        return f"Multi{super().__str__()}: [{', '.join(map(str, self.objectives))}]"
+
+    def _signed(self, values: Sequence[float]) -> float:
+        return float(sum(v if o.direction == "minimize" else -v for o, v in zip(self.objectives, values)))
+
+    def find(self, metrics: Sequence[str]) -> str:
+        """Checks that every summed metric is there (raising `KeyError` as `Objective.find`);
+        returns this objective's name."""
+        for o in self.objectives:
+            o.find(metrics)
+        return self.name
+
+    def series(self, history: Mapping[str, Sequence[float]]) -> list[float]:
+        columns = [o.series(history) for o in self.objectives]
+        return [self._signed(row) for row in zip(*columns)]
+
+    def value_of(self, logs: Mapping[str, Any]) -> float:
+        return self._signed([o.value_of(logs) for o in self.objectives])
+
 
 def as_objective(objective: Any) -> Objective:
-    """An `Objective` from a metric name, an `Objective`, or any object with `name` and
-    `direction` attributes (e.g. a KerasTuner `Objective`). None means "val_loss"."""
+    """An `Objective` from a metric name, an `Objective`, any object with `name` and `direction`
+    attributes (e.g. a KerasTuner `Objective`), or a list of these (a `MultiObjective`: their
+    sum, each with its direction). None means "val_loss"."""
     if objective is None:
         return Objective("val_loss")
     if isinstance(objective, Objective):
         return objective
     if isinstance(objective, str):
         return Objective(objective)
-    if isinstance(objective, (list, tuple)):
-        raise TypeError("several objectives are not supported; pass one metric name or Objective")
+    if isinstance(objective, (list, tuple)):  # KerasTuner sums them (see `MultiObjective`)
+        return MultiObjective("multi_objective", "min", objectives=tuple(as_objective(o) for o in objective))
     name, direction = getattr(objective, "name", None), getattr(objective, "direction", None)
     if isinstance(name, str):
         return Objective(name, direction)

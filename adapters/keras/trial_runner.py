@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -123,7 +124,12 @@ class _Watch(keras.callbacks.Callback):
         self.best: float | None = None
         self.best_epoch: int | None = None
         self.best_weights: list[np.ndarray] | None = None
-        self._key: str | None = None
+        #: the `epochs` that `model.fit` was really called with (a user's `HyperModel.fit` may set its own)
+        self.fit_epochs: int | None = None
+
+    def on_train_begin(self, logs: Mapping[str, Any] | None = None) -> None:
+        epochs = (self.params or {}).get("epochs")
+        self.fit_epochs = int(epochs) if isinstance(epochs, (int, np.integer)) else None
 
     def on_epoch_end(self, epoch: int, logs: Mapping[str, Any] | None = None) -> None:
         logs = dict(logs or {})
@@ -138,15 +144,12 @@ class _Watch(keras.callbacks.Callback):
             self.nan_epoch = epoch + 1
             self.model.stop_training = True
             return
-        if self._key is None:
-            try:
-                self._key = self.objective.find(list(logs))
-            except KeyError:
-                return
-        v = logs.get(self._key)
-        if v is None or not math.isfinite(float(v)):
+        try:  # one metric, or a sum of several (a list objective)
+            v = self.objective.value_of(logs)
+        except (KeyError, TypeError, ValueError):
             return
-        v = float(v)
+        if not math.isfinite(v):
+            return
         if self.best is None or self.objective.better(v, self.best):
             self.best, self.best_epoch = v, epoch + 1
             if self.worth is not None and self.worth(v):
@@ -181,10 +184,10 @@ def _execution_of(out: Any, objective: Objective, worth: Callable[[float], bool]
     hist = hist or {}
     best_epoch = None
     if value is None:
-        key = objective.find(list(hist))
-        best = objective.best(hist[key])
+        series = objective.series(hist)
+        best = objective.best(series)
         if best is None:
-            raise ValueError(f"run_trial: the objective {key!r} has no finite value: {hist[key]}")
+            raise ValueError(f"run_trial: the objective {objective.name!r} has no finite value: {series}")
         value, i = best
         if epochs is not None and i < len(epochs):
             best_epoch = epochs[i]
@@ -229,6 +232,7 @@ class TrialRunner:
             raise ValueError(f'steps_per_execution must be "auto", None or a positive integer, '
                              f"got {steps_per_execution!r}")
         self.steps_per_execution = steps_per_execution
+        self._warned_budget = False
         #: shape of one training example (from the last search's x), saved with the best weights
         self.input_shape: tuple[int, ...] | None = None
 
@@ -312,6 +316,7 @@ class TrialRunner:
             finally:
                 res.fit_seconds += time.perf_counter() - t
                 hp._phase = "build"
+            self._check_budget(trial, watch, kwargs)
             ex = self._read(out, watch, kwargs, resumed, model, worth)
             res.executions.append(ex)
             if trial.budget is not None and trial.config_id is not None \
@@ -326,6 +331,24 @@ class TrialRunner:
             del model
         res.value = float(np.mean([e.value for e in res.executions]))
         return res
+
+    def _check_budget(self, trial: Trial, watch: _Watch, kwargs: Mapping[str, Any]) -> None:
+        """Under Hyperband, a `HyperModel.fit` that passes its own `epochs` to `model.fit` breaks the
+        budget: fail the trial when nothing was trained (e.g. epochs=1 with initial_epoch=1), warn
+        once when it trained another number of epochs than the budget."""
+        if trial.budget is None or watch.fit_epochs is None or watch.fit_epochs == int(trial.budget):
+            return
+        start = int(kwargs.get("initial_epoch", 0) or 0)
+        conflict = (f"HyperModel.fit called model.fit with epochs={watch.fit_epochs}, but this Hyperband trial's "
+                    f"budget is epochs={int(trial.budget)}" + (f" (continuing from epoch {start})" if start else ""))
+        if not watch.epochs:
+            raise ValueError(f"{conflict}, so Keras trained no epoch. Under Hyperband pass on the epochs that fit "
+                             "receives (model.fit(*args, **kwargs)), or tune epochs with RandomSearch or "
+                             "BayesianOptimization")
+        if not self._warned_budget:
+            self._warned_budget = True
+            warnings.warn(f"{conflict}: Hyperband compares configurations at unequal budgets; pass on the "
+                          "epochs that fit receives", stacklevel=2)
 
     def _read(self, out: Any, watch: _Watch, kwargs: Mapping[str, Any], resumed: int | None, model: Any,
               worth: Callable[[float], bool] | None) -> ExecutionResult:
@@ -342,10 +365,10 @@ class TrialRunner:
             raise FloatingPointError(f"the training loss became {hist.get('loss', ['nan'])[-1]} at epoch {at}")
         best_epoch = None
         if value is None:
-            key = self.objective.find(list(hist))
-            best = self.objective.best(hist[key])
+            series = self.objective.series(hist)
+            best = self.objective.best(series)
             if best is None:
-                raise ValueError(f"the objective {key!r} has no finite value: {hist[key]}")
+                raise ValueError(f"the objective {self.objective.name!r} has no finite value: {series}")
             value, i = best
             best_epoch = epochs[i] if i < len(epochs) else None
         elif not math.isfinite(value):

@@ -28,18 +28,15 @@ from __future__ import annotations
 import inspect
 import math
 import os
-import shutil
 import time
 import warnings
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import Any
 
 import keras
 from hpcore.adapters.keras.checkpoints import BestWeightsStore, CheckpointStore
 from hpcore.adapters.keras.engine.trial import Trial as KerasTrial
 from hpcore.adapters.keras.errors import FatalError
-from hpcore.adapters.keras.hp_types import describe
 from hpcore.adapters.keras.hypermodel import HyperModel, as_hypermodel
 from hpcore.adapters.keras.hyperparameters import HyperParameters
 from hpcore.adapters.keras.memory import SessionCleaner
@@ -48,17 +45,15 @@ from hpcore.adapters.keras.objective import Objective, as_objective
 from hpcore.adapters.keras.oracles import ORACLE_OF_STRATEGY, Oracle
 from hpcore.adapters.keras.tensorboard import write_hparams
 from hpcore.adapters.keras.trial_runner import Duplicate, TrialResult, TrialRunner, result_of_run_trial
+from hpcore.adapters.keras.tuner_base import INTERRUPTED, TunerBase
 
 from hpcore.space import Space
-from hpcore.storage.sqlite import SQLiteStorage
 from hpcore.strategies.base import Strategy, make_strategy
-from hpcore.study import Study, StudyExhausted, TooManyFailures
+from hpcore.study import StudyExhausted, TooManyFailures
 from hpcore.trial import Trial, TrialState
 
 __all__ = ["BayesianOptimization", "GridSearch", "Hyperband", "RandomSearch", "Tuner"]
 
-_DB = "study.db"
-_INTERRUPTED = "interrupted: "
 #: Consecutive trials that only repeat already evaluated models before the search stops.
 _MAX_DUPLICATES = 100
 
@@ -67,13 +62,15 @@ def _fit_parameter_names() -> list[str]:
     return [p for p in inspect.signature(keras.Model.fit).parameters if p != "self"]
 
 
-class Tuner:
+class Tuner(TunerBase):
     """Searches the hyperparameters of a Keras model with an hpcore strategy.
 
     Args:
         hypermodel: a `build_model(hp)` function or a `HyperModel`.
         objective: metric name ("val_accuracy"), or `Objective(name, "max"|"min")`; the direction
-            is inferred from the name when not given. Default "val_loss".
+            is inferred from the name when not given. Default "val_loss". A list is summed as
+            KerasTuner does (each metric with its direction: minimise the sum of those to minimise
+            minus those to maximise; see `objective.MultiObjective`); hpcore has no Pareto search.
         strategy: "random", "grid", "bayes", "hyperband", or an hpcore `Strategy` object.
         max_trials: trials in the project (including earlier runs of it). Default 10 for random
             and bayes; unlimited for grid (until the grid is done) and hyperband (its plan).
@@ -89,7 +86,8 @@ class Tuner:
         tune_new_entries: False fixes every parameter not in `hyperparameters` to its default.
         allow_new_entries: False makes a build that declares a parameter not in
             `hyperparameters` fail.
-        keep_best_models: how many models' weights are kept for `get_best_models`.
+        keep_best_models: how many models' weights are kept for `get_best_models` (asking for more
+            retrains the others, with a warning).
         gc_every: collect the trials' garbage every this many trials (cheap: see `memory`); a full
             collection runs when memory grew 20% or Hyperband dropped 256 MB of cached models.
         model_cache_mb: Hyperband keeps the models of configurations it may still promote in memory,
@@ -176,10 +174,7 @@ class Tuner:
             max_trials = 10
         self.max_trials = max_trials
 
-        #: KerasTuner's attributes: the directory holding the project, as given (a string)
-        self.directory = str(directory) if directory is not None else "."
-        self.project_dir = Path(self.directory) / (project_name or "untitled_project")
-        self.project_name = project_name or "untitled_project"
+        self._set_project(directory, project_name)
         if overwrite:
             self._delete_project_files()
         self.project_dir.mkdir(parents=True, exist_ok=True)
@@ -214,14 +209,6 @@ class Tuner:
                        "iterations": int(iterations), **options}
         return make_strategy(strategy, **options)
 
-    def _delete_project_files(self) -> None:
-        """Remove what this adapter wrote in the project directory (nothing else)."""
-        d = self.project_dir
-        for name in (_DB, _DB + "-wal", _DB + "-shm", _DB + "-journal"):
-            (d / name).unlink(missing_ok=True)
-        for sub in ("checkpoints", "best"):
-            shutil.rmtree(d / sub, ignore_errors=True)
-
     def _declare_space(self) -> Space:
         """The initial space: one dry `build` with every default."""
         hp = self._new_hp(Space(), {})
@@ -237,41 +224,7 @@ class Tuner:
             keras.backend.clear_session(free_memory=False)
         return Space(hp.new_definitions())
 
-    def _new_hp(self, space: Space, params: Mapping[str, Any]) -> HyperParameters:
-        hp = HyperParameters.from_trial(space, params)
-        hp._overrides = dict(self._overrides)
-        hp._tune_new = self._tune_new
-        hp._allow_new = self._allow_new
-        return hp
-
-    def _open_study(self) -> Study:
-        self._resuming = False
-        storage = SQLiteStorage(self.project_dir / _DB)
-        space = self._declare_space()
-        direction = self.objective.direction
-        if storage.get_study(self.project_name) is None:
-            return Study(space, strategy=self.strategy, direction=direction, storage=storage,
-                         name=self.project_name, seed=self.seed)
-        study = Study(None, strategy=self.strategy, direction=direction, storage=storage,
-                      name=self.project_name, seed=self.seed)
-        self._resuming = True  # the first search says so
-        changed = [f"~ {n}: stored {study.space[n]!r}, build now declares {p!r}"
-                   for n, p in space.items() if n in study.space and study.space[n] != p]
-        if changed:
-            raise ValueError(
-                f"the project {str(self.project_dir)!r} holds a search whose build declared other "
-                "hyperparameters:\n  " + "\n  ".join(changed)
-                + "\npass overwrite=True to start again, or use another project_name"
-            )
-        study.extend_space({n: p for n, p in space.items() if n not in study.space})
-        return study
-
     # -- search ------------------------------------------------------------------------------------
-    def _counted(self, t: Trial) -> bool:
-        """Trials that count towards max_trials: finished, not a duplicate, not interrupted."""
-        return (t.state.finished and "duplicate_of" not in t.user_attrs
-                and not (t.error or "").startswith(_INTERRUPTED))
-
     def _prepare_fit(self, fit_args: tuple, fit_kwargs: dict[str, Any]) -> tuple[tuple, dict[str, Any]]:
         """Name every positional argument after x and y, so epochs/callbacks can be set."""
         kwargs = dict(fit_kwargs)
@@ -313,6 +266,7 @@ class Tuner:
             info = self.strategy.describe(self.study.space)
             if info:
                 print(f"hpcore: {info}", flush=True)
+        self._last_fit = (fit_args, {**fit_kwargs, "verbose": 0})  # what get_best_models retrains with
         _Search(self, fit_args, fit_kwargs, callbacks, verbose).run()
 
     def _resume_line(self) -> str:
@@ -341,95 +295,43 @@ class Tuner:
             raise RuntimeError("Tuner.run_trial runs a trial given by Tuner.search; call search()")
         return run(fit_args, fit_kwargs)
 
-    # -- KerasTuner's views -----------------------------------------------------------------------
-    def get_trial_dir(self, trial_id: int | str) -> str:
-        """`project_dir/trial_<id>`, created, for files a user's code writes per trial (hpcore keeps
-        its own records in `study.db`, `best/` and `checkpoints/`, not there)."""
-        path = self.project_dir / f"trial_{trial_id}"
-        path.mkdir(parents=True, exist_ok=True)
-        return str(path)
-
-    def _kt_trial(self, t: Trial) -> KerasTrial:
-        """KerasTuner's view of the hpcore trial `t` (what `oracle.trials` holds)."""
-        return KerasTrial.from_core(t, self._result_hp(t), self.objective.name)
-
-    def _result_hp(self, t: Trial) -> HyperParameters:
-        """The `hp` of a finished trial; with a budget, its values also show KerasTuner's
-        `tuner/epochs`, `tuner/initial_epoch`, `tuner/bracket`, `tuner/round` and `tuner/trial_id`
-        (the trial it continued), read-only."""
-        hp = self._new_hp(self.study.space, t.params)
-        if t.budget is not None:
-            previous = next((p.id for p in self.study.trials if p.config_id is not None and p.config_id == t.config_id
-                             and t.previous_budget is not None and p.budget == t.previous_budget), None)
-            hp._budget_values = {"tuner/epochs": t.budget, "tuner/initial_epoch": t.previous_budget or 0,
-                                 "tuner/bracket": t.meta.get("bracket"), "tuner/round": t.meta.get("rung"),
-                                 "tuner/trial_id": previous}
-        return hp
-
-    # -- results -------------------------------------------------------------------------------------
-    def _rank_key(self, t: Trial) -> tuple[float, float]:
-        loss = t.value if self.objective.direction == "minimize" else -t.value  # type: ignore[operator]
-        return (-(t.budget or 0), loss)
-
-    def get_best_trials(self, num_trials: int = 1) -> list[Trial]:
-        """The best completed trials, best first. With Hyperband, trials at the largest budget
-        come first, and each configuration appears once (at its largest budget)."""
-        ok = [t for t in self.study.trials if t.ok and "duplicate_of" not in t.user_attrs]
-        if self.multi_fidelity:
-            top: dict[Any, Trial] = {}
-            for t in ok:
-                key = t.config_id if t.config_id is not None else ("trial", t.id)
-                if key not in top or (t.budget or 0) > (top[key].budget or 0):
-                    top[key] = t
-            ok = list(top.values())
-        return sorted(ok, key=self._rank_key)[:num_trials]
-
-    def get_best_hyperparameters(self, num_trials: int = 1) -> list[HyperParameters]:
-        """`HyperParameters` of the best trials (`hp.values`, `hp.get(name)`; pass one to
-        `tuner.hypermodel.build(hp)` to build that model)."""
-        return [self._result_hp(t) for t in self.get_best_trials(num_trials)]
-
     def get_best_models(self, num_models: int = 1) -> list[Any]:
-        """The best models, rebuilt and loaded with the weights of their best epoch."""
-        if num_models > self.keep_best_models:
-            raise ValueError(f"only the {self.keep_best_models} best models are kept; "
-                             f"make the tuner with keep_best_models={num_models}")
-        models = []
+        """The best models, rebuilt and loaded with the weights of their best epoch. The weights of
+        only `keep_best_models` trials are kept: any other is rebuilt and retrained (from its
+        hyperparameters, for the epochs of its best epoch, on the data of the last `search` of
+        this tuner, through `hypermodel.fit`), with a warning."""
+        models, retrained = [], []
         for t in self.get_best_trials(num_models):
-            if not self.best_weights.has(t.id):
-                raise FileNotFoundError(f"the weights of trial {t.id} were not saved "
-                                        f"({self.best_weights.path(t.id)} is missing)")
-            model = self.runner.build(self._new_hp(self.study.space, t.params))
-            self.best_weights.load(t.id, model)
+            if self.best_weights.has(t.id):
+                model = self.runner.build(self._new_hp(self.study.space, t.params))
+                self.best_weights.load(t.id, model)
+            else:
+                model = self._retrained(t)
+                retrained.append(t.id)
             models.append(model)
+        if retrained:
+            warnings.warn(f"get_best_models: retrained trials {retrained} from their hyperparameters (the weights "
+                          f"of only the {self.keep_best_models} best are kept; keep_best_models= keeps more)",
+                          stacklevel=2)
         return models
 
-    def search_space_summary(self, extended: bool = False) -> None:
-        """Print the search space known so far (it grows as trials declare new names), in
-        KerasTuner's layout: each parameter's name, KerasTuner type and config. `extended` is
-        accepted and changes nothing (as in KerasTuner)."""
-        print("Search space summary")
-        print(f"Default search space size: {len(self.study.space)}")
-        for name, p in self.study.space.items():
-            config = describe(name, p).get_config()
-            config.pop("name")
-            print(f"{name} ({type(describe(name, p)).__name__})")
-            print(config)
-
-    def results_summary(self, num_trials: int = 10) -> None:
-        """Print the best trials in KerasTuner's layout (`Trial <id> summary`, its
-        hyperparameters, `Score: <value>`)."""
-        print("Results summary")
-        print(f"Results in {self.project_dir}")
-        print(f"Showing {num_trials} best trials")
-        print(self.objective)
-        for trial in self.oracle.get_best_trials(num_trials):
-            print()
-            trial.summary()
-
-    def __repr__(self) -> str:
-        return (f"{type(self).__name__}(strategy={self.strategy!r}, objective={self.objective!r}, "
-                f"project={str(self.project_dir)!r}, trials={len(self.study.trials)})")
+    def _retrained(self, t: Trial) -> Any:
+        """Trial `t`'s model trained again from scratch, with its seed, up to its best epoch."""
+        last = getattr(self, "_last_fit", None)
+        if last is None:
+            raise FileNotFoundError(f"the weights of trial {t.id} were not kept ({self.best_weights.path(t.id)}); "
+                                    "run search() in this process first, so it can be retrained")
+        fit_args, fit_kwargs = last
+        best = t.user_attrs.get("best_epoch")
+        best = best[0] if isinstance(best, list) else best
+        epochs = best or t.budget or t.user_attrs.get("fit_epochs") or fit_kwargs.get("epochs", 1)
+        hp = self._new_hp(self.study.space, t.params)
+        self.runner._seed(t, 0)
+        x = fit_args[0] if fit_args else fit_kwargs.get("x")
+        model = self.runner.build(hp, x)
+        hp._phase = "fit"
+        self.hypermodel.fit(hp, model, *fit_args, **{**fit_kwargs, "epochs": int(epochs), "initial_epoch": 0})
+        return model
 
 
 class _Search:
@@ -566,7 +468,7 @@ class _Search:
             self._tell_duplicate(trial, hp, d.trial_id)
             return
         except KeyboardInterrupt as e:
-            study.tell(trial, exception=f"{_INTERRUPTED}{type(e).__name__}")
+            study.tell(trial, exception=f"{INTERRUPTED}{type(e).__name__}")
             if hasattr(e, "add_note"):  # printed under the traceback (Python 3.11+)
                 e.add_note(f"hpcore: interrupted; the project keeps its finished trials in {tuner.project_dir}: "
                            "making the tuner again with the same directory and project_name resumes the search")

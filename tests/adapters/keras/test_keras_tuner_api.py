@@ -20,8 +20,8 @@ pytestmark = pytest.mark.slow
 # (module, names) as keras_tuner 1.4 exports them, with `keras_tuner` replaced by our package
 PATHS = {
     "": ["BayesianOptimization", "GridSearch", "HyperModel", "HyperParameters", "Hyperband", "Objective",
-         "Oracle", "RandomSearch", "Tuner", "__version__"],
-    ".tuners": ["BayesianOptimization", "GridSearch", "Hyperband", "RandomSearch", "Tuner"],
+         "Oracle", "RandomSearch", "SklearnTuner", "Tuner", "__version__"],
+    ".tuners": ["BayesianOptimization", "GridSearch", "Hyperband", "RandomSearch", "SklearnTuner", "Tuner"],
     ".oracles": ["BayesianOptimizationOracle", "GridSearchOracle", "HyperbandOracle", "RandomSearchOracle"],
     ".errors": ["FailedTrialError", "FatalError", "FatalRuntimeError", "FatalTypeError", "FatalValueError"],
     ".engine.hyperparameters": ["Boolean", "Choice", "Fixed", "Float", "HyperParameter", "HyperParameters", "Int"],

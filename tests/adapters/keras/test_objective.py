@@ -34,8 +34,19 @@ def test_as_objective_accepts_names_objectives_and_lookalikes():
     assert as_objective(None) == Objective("val_loss", "min")
     assert as_objective("val_accuracy").direction == "maximize"
     assert as_objective(KTObjective()) == Objective("val_f", "max")
-    with pytest.raises(TypeError, match="several"):
-        as_objective(["val_loss", "val_accuracy"])
+
+
+def test_a_list_of_objectives_is_summed_with_each_direction_as_keras_tuner():
+    multi = as_objective(["val_loss", Objective("val_accuracy", "max")])
+    assert multi.name == "multi_objective" and multi.direction == "minimize"
+    assert str(multi) == ('MultiObjective(name="multi_objective", direction="min"): [Objective(name="val_loss", '
+                          'direction="min"), Objective(name="val_accuracy", direction="max")]')
+    assert multi.value_of({"val_loss": 0.5, "val_accuracy": 0.75, "loss": 9.0}) == pytest.approx(-0.25)
+    assert multi.series({"val_loss": [1.0, 0.5], "val_acc": [0.5, 0.75]}) == pytest.approx([0.5, -0.25])
+    with pytest.raises(KeyError, match="val_accuracy"):
+        multi.value_of({"val_loss": 0.5})
+    with pytest.raises(ValueError, match="empty"):
+        as_objective([])
 
 
 def test_best_and_find():
