@@ -626,7 +626,12 @@ class Study:
 
 
 def _progress_bar(total: int | None) -> Any:
-    from tqdm.auto import tqdm  # here: importing tqdm costs ~50 ms that verbose=False runs skip
+    # Imported here: verbose=False runs skip tqdm. tqdm.auto (the notebook widget) costs twice
+    # tqdm.std's import (asyncio, IPython checks), so it is taken only inside a Jupyter kernel.
+    if "ipykernel" in sys.modules:
+        from tqdm.auto import tqdm
+    else:
+        from tqdm.std import tqdm
 
     return tqdm(total=total, unit="trial", dynamic_ncols=True, file=sys.stderr, leave=True)
 

@@ -156,3 +156,18 @@ def test_a_quiet_run_does_not_import_tqdm(tmp_path):
     r = subprocess.run([sys.executable, str(path)], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "False"
+
+
+def test_the_progress_bar_outside_a_notebook_skips_tqdm_auto(tmp_path):
+    """tqdm.auto (asyncio, IPython checks) doubles tqdm's import time; only a Jupyter kernel needs it."""
+    path = tmp_path / "bar.py"
+    path.write_text(textwrap.dedent("""
+        import sys
+        import hpcore
+        space = hpcore.Space({"x": hpcore.Float(0.0, 1.0)})
+        hpcore.minimize(lambda p: p["x"], space, n_trials=3, seed=0)
+        print("tqdm.std" in sys.modules, "tqdm.auto" in sys.modules)
+    """))
+    r = subprocess.run([sys.executable, str(path)], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["True", "False"]
