@@ -8,6 +8,7 @@
 from hpcore.space import Bool, Choice, Fixed, Float, Int, Parameter, Space
 from hpcore.storage import MemoryStorage, SQLiteStorage, Storage
 from hpcore.strategies import GridSearch, RandomSearch, Strategy, SuggestContext, make_strategy
+from hpcore.strategies.base import lazy_attributes
 from hpcore.study import Result, Study, StudyExhausted, TooManyFailures, maximize, minimize
 from hpcore.trial import Suggestion, Trial, TrialAlreadyFinished, TrialState
 
@@ -55,16 +56,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> object:
-    """Import a lazily exported name (`_LAZY`) on first access and keep it in the module."""
-    if name not in _LAZY:
-        raise AttributeError(f"module 'hpcore' has no attribute {name!r}")
-    from hpcore.strategies.base import import_object
-
-    value = import_object(_LAZY[name])
-    globals()[name] = value  # later accesses skip __getattr__
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_attributes(globals(), _LAZY)

@@ -45,7 +45,7 @@ from hpcore.adapters.keras.hypermodel import HyperModel, as_hypermodel
 from hpcore.adapters.keras.hyperparameters import HyperParameters
 from hpcore.adapters.keras.objective import MultiObjective, Objective, as_objective
 from hpcore.adapters.keras.oracles import Oracle
-from hpcore.adapters.keras.tuner_base import INTERRUPTED, TunerBase
+from hpcore.adapters.keras.tuner_base import INTERRUPTED, TunerBase, used_params
 
 from hpcore.space import Space
 from hpcore.strategies.base import make_strategy
@@ -223,7 +223,7 @@ class SklearnTuner(TunerBase):
             if verbose:
                 print(f"trial {trial.id}: FAILED: {type(e).__name__}: {e}", flush=True)
             return e
-        done = self.study.tell(trial, value, params=self._final_params(trial, hp),
+        done = self.study.tell(trial, value, params=used_params(self.study, trial, hp),
                                user_attrs={"history": {k: [v] for k, v in metrics.items()},
                                            "used_params": sorted(hp.accessed["build"])})
         self._retain_best_models()
@@ -241,20 +241,6 @@ class SklearnTuner(TunerBase):
             return {"score": float(out)}
         raise TypeError(f"SklearnTuner.run_trial returned {type(out).__name__}; expected a dict of metrics "
                         "or a number (the score)")
-
-    def _final_params(self, trial: Trial, hp: HyperParameters) -> dict[str, Any] | None:
-        """The configuration really used, after extending the space with names the trial declared
-        (None when it equals the trial's)."""
-        new = hp.new_definitions()
-        if new:
-            self.study.extend_space(new)
-        used = {**trial.params, **{n: v for n, v in hp.all_values().items() if n not in trial.params}}
-        if used == dict(trial.params):
-            return None
-        try:
-            return self.study.space.validate(used)
-        except ValueError:
-            return None
 
     def run_trial(self, trial: KerasTrial, X: Any, y: Any, sample_weight: Any = None, groups: Any = None) -> Any:
         """Fit and score `trial`'s estimator on every split of `cv`; returns the mean of "score"

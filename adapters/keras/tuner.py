@@ -45,7 +45,7 @@ from hpcore.adapters.keras.objective import Objective, as_objective
 from hpcore.adapters.keras.oracles import ORACLE_OF_STRATEGY, Oracle
 from hpcore.adapters.keras.tensorboard import write_hparams
 from hpcore.adapters.keras.trial_runner import Duplicate, TrialResult, TrialRunner, result_of_run_trial
-from hpcore.adapters.keras.tuner_base import INTERRUPTED, TunerBase
+from hpcore.adapters.keras.tuner_base import INTERRUPTED, TunerBase, used_params
 
 from hpcore.space import Space
 from hpcore.strategies.base import Strategy, make_strategy
@@ -499,20 +499,6 @@ class _Search:
         out = self.tuner.run_trial(kt_trial, *self.fit_args, **kwargs)
         return result_of_run_trial(out, self.tuner.objective, worth)
 
-    def _final_params(self, trial: Trial, hp: HyperParameters) -> dict[str, Any] | None:
-        """The configuration really used, after extending the space with new names (None when it
-        equals the trial's)."""
-        new = hp.new_definitions()
-        if new:
-            self.study.extend_space(new)
-        used = {**trial.params, **{n: v for n, v in hp.all_values().items() if n not in trial.params}}
-        if used == dict(trial.params):
-            return None
-        try:
-            return self.study.space.validate(used)
-        except ValueError:
-            return None  # e.g. an active name the model never read: keep the trial's own params
-
     def _tell_success(self, trial: Trial, hp: HyperParameters, res: TrialResult, seconds: float) -> None:
         tuner, study, stats = self.tuner, self.study, self.tuner.stats
         objective = tuner.objective
@@ -535,7 +521,7 @@ class _Search:
             attrs["resumed_from_epoch"] = [e.resumed_from for e in res.executions] if len(res.executions) > 1 \
                 else res.executions[0].resumed_from
         t = time.perf_counter()
-        params = self._final_params(trial, hp)
+        params = used_params(self.study, trial, hp)
         done = study.tell(trial, res.value, user_attrs=attrs, params=params)
         stats["storage_s"] += time.perf_counter() - t
         stats["trials"] += 1
@@ -582,7 +568,7 @@ class _Search:
         src = self.study.trials[original]
         attrs = {k: v for k, v in src.user_attrs.items() if k not in ("fit_seconds", "build_seconds")}
         attrs["duplicate_of"] = original
-        self.study.tell(trial, src.value, user_attrs=attrs, params=self._final_params(trial, hp))
+        self.study.tell(trial, src.value, user_attrs=attrs, params=used_params(self.study, trial, hp))
         self.tuner.stats["duplicates"] += 1
         self.consecutive_duplicates += 1
         if self.verbose:

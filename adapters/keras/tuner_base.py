@@ -181,3 +181,20 @@ class TunerBase:
     def __repr__(self) -> str:
         return (f"{type(self).__name__}(strategy={self.strategy!r}, objective={self.objective!r}, "
                 f"project={str(self.project_dir)!r}, trials={len(self.study.trials)})")
+
+
+def used_params(study: Study, trial: Trial, hp: HyperParameters) -> dict[str, Any] | None:
+    """The configuration a trial really used, for `Study.tell(params=...)`: the trial's own
+    parameters plus any name the model declared during the trial (the study's space is extended
+    with those first). None when it equals the trial's, or when it does not validate (e.g. an
+    active name the model never read: the trial's own parameters stand)."""
+    new = hp.new_definitions()
+    if new:
+        study.extend_space(new)
+    used = {**trial.params, **{n: v for n, v in hp.all_values().items() if n not in trial.params}}
+    if used == dict(trial.params):
+        return None
+    try:
+        return study.space.validate(used)
+    except ValueError:
+        return None

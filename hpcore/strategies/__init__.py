@@ -8,7 +8,7 @@ from hpcore.strategies.base import (
     STRATEGIES,
     Strategy,
     SuggestContext,
-    import_object,
+    lazy_attributes,
     make_strategy,
     strategy_class,
     strategy_from_config,
@@ -36,14 +36,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> object:
-    """Import a lazily exported class (`_LAZY`) on first access and keep it in the package."""
-    if name not in _LAZY:
-        raise AttributeError(f"module 'hpcore.strategies' has no attribute {name!r}")
-    value = import_object(_LAZY[name])
-    globals()[name] = value  # later accesses skip __getattr__
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_attributes(globals(), _LAZY)

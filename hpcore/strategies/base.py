@@ -173,6 +173,26 @@ def import_object(target: str) -> Any:
     return getattr(importlib.import_module(module_name), attr)
 
 
+def lazy_attributes(namespace: dict[str, Any], targets: Mapping[str, str]) -> tuple[Any, Any]:
+    """A module's `(__getattr__, __dir__)` for names imported on first access.
+
+    namespace: the module's `globals()`; targets: name -> "module:Name". The first access imports
+    the object and stores it in the namespace, so later ones skip `__getattr__`."""
+    module = namespace["__name__"]
+
+    def __getattr__(name: str) -> object:
+        if name not in targets:
+            raise AttributeError(f"module {module!r} has no attribute {name!r}")
+        value = import_object(targets[name])
+        namespace[name] = value
+        return value
+
+    def __dir__() -> list[str]:
+        return sorted(set(namespace) | set(targets))
+
+    return __getattr__, __dir__
+
+
 def STRATEGIES() -> list[str]:
     """Names accepted by `make_strategy` (listed without importing any strategy)."""
     return sorted(_REGISTRY)
