@@ -1,0 +1,33 @@
+"""The exceptions a study raises, apart from the `ValueError`s of bad arguments."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+__all__ = ["SettingsMismatch", "StudyExhausted", "TooManyFailures"]
+
+
+class StudyExhausted(Exception):
+    """The strategy has nothing left to propose (e.g. the grid is done)."""
+
+
+class TooManyFailures(RuntimeError):
+    """`optimize` stopped because more trials failed than `max_failures` allows, or all did."""
+
+
+class SettingsMismatch(ValueError):
+    """A stored study was opened with settings other than its own.
+
+    `problems` maps each differing setting ("direction", "seed", "space", "strategy") to what
+    differs ("stored ..., given ..."), without advice. The message adds the advice for Python
+    callers (`allow_changes=True` accepts a new strategy); the CLI words its own.
+    """
+
+    def __init__(self, study_name: str, problems: Mapping[str, str]) -> None:
+        self.study_name, self.problems = study_name, dict(problems)
+        lines = []
+        for setting, what in self.problems.items():
+            sep = "" if what.startswith("\n") else " "  # a multi-line difference starts on the next line
+            hint = " (pass allow_changes=True to switch strategy)" if setting == "strategy" else ""
+            lines.append(f"{setting}:{sep}{what}{hint}")
+        super().__init__(f"study {study_name!r} exists with other settings:\n  " + "\n  ".join(lines))
