@@ -304,7 +304,8 @@ class ProcessPool(Executor):
 
 
 def process_pool(n_workers: int) -> ProcessPool:
-    """A new `ProcessPool` of `n_workers` processes (what `optimize(n_workers=...)` runs on)."""
+    """A new `ProcessPool` of `n_workers` processes, to pass as `optimize(executor=...)` (its own
+    pool for n_workers > 1 is an `IsolatedPool` of one-process `ProcessPool`s)."""
     return ProcessPool(n_workers)
 
 

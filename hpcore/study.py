@@ -7,6 +7,7 @@ and those are marked FAILED when the study is opened again.
 
 from __future__ import annotations
 
+import bisect
 import copy
 import logging
 import numbers
@@ -164,8 +165,9 @@ class Study:
         self.strategy = strat
         self._uid = rec.uid
         self._trials: list[Trial] = []
+        self._shown: list[Trial] = []  # _trials less the reserved ones: what strategies see
+        self._reserved: list[int] = []  # ids of reserved trials (`Trial.reserved`), ascending
         self._waiting: set[int] = set()
-        self._reserved: set[int] = set()  # trials whose id was taken before their configuration
         self._incumbent = Incumbent(self.direction)  # best_trial, kept as trials finish
         self._version = 0
         self._stop = False
@@ -201,19 +203,33 @@ class Study:
         for t in changed:
             t = t.replace(study=self._uid)
             self._incumbent.add(t)
-            if t.reserved:
-                self._reserved.add(t.id)
-            else:
-                self._reserved.discard(t.id)
             if t.id < len(self._trials):
-                self._trials[t.id] = t
+                old, self._trials[t.id] = self._trials[t.id], t
             else:
                 assert t.id == len(self._trials), "trials arrive in id order"
+                old = None
                 self._trials.append(t)
+            self._show(old, t)
             if t.state is TrialState.WAITING:
                 self._waiting.add(t.id)
             else:
                 self._waiting.discard(t.id)
+
+    def _show(self, old: Trial | None, t: Trial) -> None:
+        """Keep `_shown` in step with one trial that changed from `old` (None: a new trial) to
+        `t`, without a copy of the history: an unreserved trial's place in `_shown` is its id
+        less the number of reserved ids below it."""
+        k = bisect.bisect_left(self._reserved, t.id)
+        if t.reserved:
+            assert old is None or old.reserved, "a trial is reserved from its creation only"
+            if old is None:
+                self._reserved.insert(k, t.id)
+        elif old is not None and not old.reserved:
+            self._shown[t.id - k] = t
+        else:  # a new trial, or a reservation that got its configuration
+            if old is not None:
+                del self._reserved[k]
+            self._shown.insert(t.id - k, t)
 
     @property
     def storage(self) -> Storage:
@@ -365,9 +381,8 @@ class Study:
 
     def _context(self, number: int) -> SuggestContext:
         # Reserved trials (no parameters yet, or never: their process stopped) are not shown to
-        # strategies. The copy is made only while some exist.
-        trials = self._trials if not self._reserved else [t for t in self._trials if t.id not in self._reserved]
-        return SuggestContext(self.space, trials, self.direction, number, self.seed)
+        # strategies: `_shown` is kept without them as trials sync, so no ask copies the history.
+        return SuggestContext(self.space, self._shown, self.direction, number, self.seed)
 
     def _create(self, number: int | None, sug: Suggestion, state: TrialState, now: float, **extra: Any) -> Trial:
         return self._storage.create_trial(
@@ -424,7 +439,7 @@ class Study:
             raise TrialAlreadyFinished(current)
         clean = None if params is None else self.space.validate(params)
         attrs = dict(current.user_attrs)
-        attrs.update(user_attrs or {})
+        attrs.update(self._storable(user_attrs or {}))
         now = time.time()
         if exception is not None:
             error = exception if isinstance(exception, str) else "".join(
@@ -441,10 +456,11 @@ class Study:
     def _finish(self, tid: int, value: float | None, error: str | None, attrs: Mapping[Any, Any], now: float,
                 started_at: float | None = None, params: Mapping[str, Any] | None = None) -> Trial:
         """Store a trial's result, once: raises `TrialAlreadyFinished` (after refreshing this
-        handle's trials) when another handle or process finished it first."""
+        handle's trials) when another handle or process finished it first. `attrs` are storable
+        already (`_storable`, or `parse_value` where the objective returned them)."""
         fields: dict[str, Any] = {
             "state": TrialState.COMPLETE if error is None else TrialState.FAILED,
-            "value": value, "error": error, "user_attrs": self._storable(attrs), "finished_at": now,
+            "value": value, "error": error, "user_attrs": dict(attrs), "finished_at": now,
         }
         if started_at is not None:
             fields["started_at"] = started_at
@@ -526,10 +542,10 @@ class Study:
         objective: `f(params) -> float`, or `f(params, budget) -> float` for multi-fidelity
             strategies; it may also take `trial=` (the `Trial` record) and may return a dict with
             a "value" key whose other keys are stored as user attributes.
-        n_workers: > 1 runs trials in parallel in a local process pool (`hpcore.execution.ProcessPool`:
+        n_workers: > 1 runs trials in parallel in local worker processes (`hpcore.execution.IsolatedPool`:
             no `if __name__ == "__main__":` guard needed, objectives defined in `__main__` work,
-            one BLAS thread per worker, started for this call and stopped at its end, or at once
-            on Ctrl-C); `executor` takes any
+            one BLAS thread per worker, a worker that dies fails only its own trial, started for
+            this call and stopped at its end, or at once on Ctrl-C); `executor` takes any
             `concurrent.futures.Executor` (e.g. a Dask client's `get_executor()` or
             `hpcore.DaskExecutor`), and then n_workers is how many trials are kept in flight
             (default: the executor's `n_workers` attribute when it has one, else 1).
@@ -591,7 +607,7 @@ class Study:
         if isinstance(executor, (ProcessPool, IsolatedPool)):  # no worker started yet: the pool starts them on first submit
             fn.check()  # one clear TypeError now, not a PicklingError in every trial
         run = OptimizeRun(self, fn, style, executor, n_trials, timeout, n_workers, catch, max_failures,
-                   list(callbacks), verbose, trial_timeout=trial_timeout)
+                   callbacks, verbose, trial_timeout=trial_timeout)
         try:
             run.loop()
         finally:

@@ -207,6 +207,36 @@ def test_a_suggestion_that_fails_leaves_its_reserved_id_failed_and_the_study_goe
     assert 1 not in {x.id for x in study._context(3).trials}  # strategies skip it
 
 
+def test_strategies_see_every_unreserved_trial_in_id_order_while_reservations_fill_out_of_order():
+    # What a strategy is shown is kept as trials sync (no copy per ask): a reservation filled
+    # after a later trial exists goes back to its place by id, in this handle and in another.
+    storage = MemoryStorage()
+    handles, checked = [], []
+
+    def during(ctx):
+        stored = Study(storage=storage, name="s").trials
+        assert list(ctx.trials) == [t for t in stored if not t.reserved]
+        checked.append(ctx.number)
+        if ctx.number == 1:
+            handles[1].tell(handles[1].ask(), 0.5)  # trial 2, asked and told while 1 is reserved
+        if ctx.number == 4:
+            raise KeyboardInterrupt
+
+    a = Study(SPACE, strategy=_Spy(during=during), storage=storage, name="s", seed=0)
+    handles += [a, Study(storage=storage, name="s")]
+    for _ in range(3):
+        a.tell(a.ask(), 1.0)  # trials 0, 1 and 3
+    with pytest.raises(KeyboardInterrupt):
+        a.ask()  # trial 4 stays reserved (FAILED)
+    handles[1].tell(handles[1].ask(), 0.25)  # trial 5
+    a.tell(a.ask(), 2.0)  # trial 6
+    assert checked == [0, 1, 3, 4, 6]
+    for study in handles:
+        study._sync()
+        assert list(study._context(7).trials) == [t for t in study.trials if not t.reserved]
+        assert [t.id for t in study._context(7).trials] == [0, 1, 2, 3, 5, 6]
+
+
 def test_a_reservation_finished_by_another_handle_during_the_fit_keeps_the_suggestion():
     storage = MemoryStorage()
     other = []
