@@ -375,7 +375,7 @@ class _Numeric(Parameter):
             if self._n > GRID_LIMIT:
                 raise ValueError(f"has {self._n:,} values, more than a grid can hold ({GRID_LIMIT:,}); "
                                  "give it a larger step, or sample it (random or bayes strategy)")
-            return [self._value_at(k) for k in range(self._n)]
+            return self._values_at(np.arange(self._n)).tolist()  # Python floats or ints
         if grid_points is None:
             raise ValueError("needs step= or the grid strategy's grid_points= to be gridded")
         if grid_points < 2:
@@ -431,20 +431,17 @@ class Float(_Numeric):
             return None
         return 10.0**d
 
-    def _unclipped_at(self, k: int) -> float:
+    def _unclipped_at(self, k: Any) -> Any:
+        """low + k*step rounded to the decimals, for an index or an array of them: one formula
+        for the scalar and the vectorised paths, so they agree to the bit."""
         x = (self._lo / 2 + k * (self._step / 2)) * 2 if self._wide else self._lo + k * self._step
-        if self._scale is not None:
-            x = round(x * self._scale) / self._scale
-        return x
+        return x if self._scale is None else np.rint(x * self._scale) / self._scale
 
     def _value_at(self, k: int) -> float:
-        return min(max(self._unclipped_at(k), self._lo), self._hi)
+        return min(max(float(self._unclipped_at(k)), self._lo), self._hi)
 
     def _values_at(self, k: np.ndarray) -> np.ndarray:
-        x = (self._lo / 2 + k * (self._step / 2)) * 2 if self._wide else self._lo + k * self._step
-        if self._scale is not None:
-            x = np.rint(x * self._scale) / self._scale
-        return np.clip(x, self._lo, self._hi)
+        return np.clip(self._unclipped_at(k), self._lo, self._hi)
 
     def normalize(self, value: Any) -> float:
         return float(value)
@@ -497,7 +494,10 @@ class Int(_Numeric):
         return self.low + k * self.step
 
     def _values_at(self, k: np.ndarray) -> np.ndarray:
-        return self.low + k * self.step
+        if max(-self.low, self.high) < 2**63:  # values in int64 (k*step may wrap: the sum still is exact)
+            return self.low + k * self.step
+        # Python ints (an object array) past int64, which would wrap silently (Int(0, 10**20, step=10**15)).
+        return self.low + k.astype(object) * self.step
 
     def contains(self, value: Any) -> bool:
         if not _is_integral(value):
@@ -510,7 +510,7 @@ class Int(_Numeric):
         return int(value) if isinstance(value, (int, np.integer)) else round(float(value))
 
     def decode_values(self, u: np.ndarray) -> np.ndarray:
-        return self._decode_float(u).astype(np.int64)
+        return self._decode_float(u)  # int64 values (Python ints past int64): see `_values_at`
 
     def _args(self) -> dict:
         d: dict = {"low": self.low, "high": self.high}
@@ -522,7 +522,7 @@ class Int(_Numeric):
 
 
 def _log(x: float) -> float:
-    return float(np.log(x))
+    return float(np.log(float(x)))  # float(): np.log of an int past int64 is a TypeError
 
 
 def _is_integral(x: Any) -> bool:

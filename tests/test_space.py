@@ -340,6 +340,22 @@ def test_ranges_near_the_float_limits_sample_and_encode_without_overflow(param):
         assert 0.3 < np.mean(values > (param.low / 2 + param.high / 2)) < 0.7  # both halves
 
 
+@pytest.mark.parametrize("param", [Int(0, 10**20, step=10**15), Int(-10**19, 0, step=10**14),
+                                   Int(10**15, 10**20, step=10**15, log=True)])
+def test_int_values_beyond_int64_decode_the_same_by_either_path(param):
+    # Before: the vectorised decode computed low + k*step in int64, which wrapped silently past
+    # 2**63 (decode_many gave 8355767778871345152 for Int(0, 10**20, step=10**15)).
+    space = Space({"x": param})
+    U = np.random.default_rng(3).random((200, 1))
+    vectorised = space.decode_many(U)
+    assert vectorised == [space.decode(u) for u in U]
+    assert all(type(c["x"]) is int and param.low <= c["x"] <= param.high
+               and (c["x"] - param.low) % param.step == 0 for c in vectorised)
+    assert np.array_equal(space.snap(space.encode_many(vectorised)), space.encode_many(vectorised))
+    ends = [{"x": param.low}, {"x": param.low + (param.high - param.low) // param.step * param.step}]
+    assert space.decode_many(space.encode_many(ends)) == ends
+
+
 def test_linear_encoding_of_the_widest_range_is_affine():
     space = Space({"x": Float(-1e308, 1e308)})
     assert space.encode({"x": 0.0})[0] == 0.5 and space.encode({"x": 1e308})[0] == 1.0

@@ -11,14 +11,14 @@ from __future__ import annotations
 import importlib
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, ClassVar
 
 import numpy as np
 
-from hpcore.space import Space
+from hpcore.space import GRID_LIMIT, Space
 from hpcore.trial import Budget, Suggestion, Trial, TrialState
 
 __all__ = [
@@ -31,8 +31,9 @@ __all__ = [
 class SuggestContext:
     """What a strategy sees when asked for a suggestion.
 
-    `trials` holds every trial of the study indexed by id: finished ones, and pending ones
-    (RUNNING or WAITING) so parallel workers are not handed the same point.
+    `trials` holds the study's trials in id order: finished ones, and pending ones (RUNNING or
+    WAITING) so parallel workers are not handed the same point. Reserved trials (an id taken
+    before its configuration, `Trial.reserved`) are left out, so `trials[i]` need not have id i.
     """
 
     space: Space
@@ -147,6 +148,24 @@ class TakenConfigurations:
         self._upto = len(ctx.trials)
         self._last = ctx.trials[-1] if ctx.trials else None
         return self._keys
+
+
+def sample_untaken(space: Space, rng: np.random.Generator, taken: Set[tuple], tries: int) -> dict[str, Any] | None:
+    """A configuration of the finite `space` whose `Space.key` is not in `taken`; None when none is left.
+
+    Draws up to `tries` samples. Then a space of at most `GRID_LIMIT` configurations (nearly
+    exhausted) is listed and one of those left picked uniformly; a larger one is too large to
+    list, so drawing goes on: the caller has checked that fewer than `space.size` are taken."""
+    for _ in range(tries):
+        params = space.sample(rng)
+        if space.key(params) not in taken:  # type: ignore[arg-type]
+            return params  # type: ignore[return-value]
+    while space.size > GRID_LIMIT:
+        params = space.sample(rng)
+        if space.key(params) not in taken:  # type: ignore[arg-type]
+            return params  # type: ignore[return-value]
+    left = [p for p in space.grid() if space.key(p) not in taken]
+    return left[int(rng.integers(len(left)))] if left else None
 
 
 #: Strategy name -> "module:Class". Classes are imported on first use, so a grid or random user

@@ -43,7 +43,8 @@ class GridSearch(Strategy):
 
     def points(self, space: Space, seed: int = 0) -> list[dict]:
         """The grid, in the order it is visited."""
-        if self._cache is None or self._cache[0] != space or self._cache_seed != seed:
+        # The seed orders only a shuffled grid: an ordered one is built once, whatever the seed.
+        if self._cache is None or self._cache[0] != space or (self.shuffle and self._cache_seed != seed):
             pts = space.grid(self.grid_points)
             if self.shuffle:
                 import numpy as np
@@ -60,12 +61,10 @@ class GridSearch(Strategy):
 
     def planned_trials(self, space: Space, trials: Sequence[Trial]) -> int:
         """The grid points not in the study yet: a grid search ends when they are all tried."""
-        if self._cache is not None and self._cache[0] == space:
-            keys = self._cache[2]  # the order differs with shuffle=True, not the set
-        else:
-            keys = [space.key(p) for p in space.grid(self.grid_points)]
+        self.points(space, self._cache_seed)  # any order serves to count; kept for `suggest`
+        assert self._cache is not None
         taken = {space.key(t.params) for t in trials}
-        return sum(key not in taken for key in keys)
+        return sum(key not in taken for key in self._cache[2])
 
     def describe(self, space: Space) -> str:
         return f"grid search over {len(self.points(space)):,} points"

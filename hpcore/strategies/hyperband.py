@@ -43,8 +43,8 @@ from typing import Any, ClassVar
 import numpy as np
 
 from hpcore.hyperband_plan import Bracket, format_plan, hyperband_plan, plan_n_trials, plan_total_budget
-from hpcore.space import GRID_LIMIT, Space
-from hpcore.strategies.base import Strategy, SuggestContext
+from hpcore.space import Space
+from hpcore.strategies.base import Strategy, SuggestContext, sample_untaken
 from hpcore.trial import Budget, Suggestion, Trial, TrialState
 
 __all__ = ["Hyperband"]
@@ -56,6 +56,12 @@ _SAMPLERS = ("random", "bayes")
 
 def _interrupted(t: Trial) -> bool:
     return t.interrupted
+
+
+def _can_sample(space: Space, taken: set[tuple] | None) -> bool:
+    """Whether a new configuration can still be drawn: always on a continuous space (`taken` None),
+    on a finite one while fewer configurations are taken than it has."""
+    return taken is None or len(taken) < space.size
 
 
 def _fmt(value: Budget) -> str:
@@ -209,7 +215,7 @@ class Hyperband(Strategy):
         """Each bracket run, in the order of the plan, with how many trials it still needs (at
         most: rungs above a failed configuration get fewer)."""
         asynchronous = self._is_asynchronous(trials)
-        can_sample = math.isinf(space.size) or len({space.key(t.params) for t in trials}) < space.size
+        can_sample = _can_sample(space, self._taken(space, trials))
         out = []
         for run in self._runs(trials):
             # `done` does not depend on how results rank, so any order serves as the loss.
@@ -318,18 +324,18 @@ class Hyperband(Strategy):
         return max((t.config_id for t in trials if t.config_id is not None), default=-1) + 1
 
     @staticmethod
-    def _taken(ctx: SuggestContext) -> set[tuple] | None:
+    def _taken(space: Space, trials: Sequence[Trial]) -> set[tuple] | None:
         """Keys of the configurations already in the study, on a finite space (None otherwise:
         a continuous space does not repeat itself)."""
-        if math.isinf(ctx.space.size):
+        if math.isinf(space.size):
             return None
-        return {ctx.space.key(t.params) for t in ctx.trials}
+        return {space.key(t.params) for t in trials}
 
     # -- suggestions -------------------------------------------------------------------------------
     def suggest(self, ctx: SuggestContext) -> Suggestion | None:
         asynchronous = self._is_asynchronous(ctx.trials)
-        taken = self._taken(ctx)
-        can_sample = taken is None or len(taken) < ctx.space.size
+        taken = self._taken(ctx.space, ctx.trials)
+        can_sample = _can_sample(ctx.space, taken)
         for run in self._runs(ctx.trials):
             state = self._examine(run, ctx.loss, asynchronous, can_sample)
             if state.done:
@@ -365,17 +371,11 @@ class Hyperband(Strategy):
             params = self._model_sample(ctx, run)
             if params is not None and (taken is None or ctx.space.key(params) not in taken):
                 return params
-        for _ in range(1000):
-            params = ctx.space.sample(rng)
-            if taken is None or ctx.space.key(params) not in taken:  # type: ignore[arg-type]
-                return params  # type: ignore[return-value]
-        assert taken is not None
-        while ctx.space.size > GRID_LIMIT:  # too large to list: keep drawing (what is left is not empty)
-            params = ctx.space.sample(rng)
-            if ctx.space.key(params) not in taken:
-                return params
-        left = [p for p in ctx.space.grid() if ctx.space.key(p) not in taken]
-        return left[int(rng.integers(len(left)))]
+        if taken is None:
+            return ctx.space.sample(rng)  # type: ignore[return-value]
+        params = sample_untaken(ctx.space, rng, taken, tries=1000)
+        assert params is not None  # `can_sample`: fewer configurations taken than the space has
+        return params
 
     # -- model-based sampling ----------------------------------------------------------------------
     @staticmethod

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import math
 
-from hpcore.space import GRID_LIMIT
-from hpcore.strategies.base import Strategy, SuggestContext, TakenConfigurations
+from hpcore.strategies.base import Strategy, SuggestContext, TakenConfigurations, sample_untaken
 from hpcore.trial import Suggestion
 
 __all__ = ["RandomSearch"]
@@ -36,15 +35,5 @@ class RandomSearch(Strategy):
         taken = self._taken.of(ctx)
         if len(taken) >= size:
             return None
-        for _ in range(self.max_tries):
-            params = ctx.space.sample(rng)
-            if ctx.space.key(params) not in taken:  # type: ignore[arg-type]
-                return Suggestion(params)  # type: ignore[arg-type]
-        if ctx.space.size > GRID_LIMIT:  # too large to list: keep drawing (what is left is not empty)
-            while True:
-                params = ctx.space.sample(rng)
-                if ctx.space.key(params) not in taken:
-                    return Suggestion(params)
-        # A nearly exhausted finite space: pick uniformly among what is left.
-        left = [p for p in ctx.space.grid() if ctx.space.key(p) not in taken]
-        return Suggestion(left[int(rng.integers(len(left)))]) if left else None
+        params = sample_untaken(ctx.space, rng, taken, self.max_tries)
+        return None if params is None else Suggestion(params)
