@@ -45,9 +45,8 @@ from hpcore.adapters.keras.hypermodel import HyperModel, as_hypermodel
 from hpcore.adapters.keras.hyperparameters import HyperParameters
 from hpcore.adapters.keras.objective import MultiObjective, Objective, as_objective
 from hpcore.adapters.keras.oracles import Oracle
-from hpcore.adapters.keras.tuner_base import INTERRUPTED, TunerBase, used_params
+from hpcore.adapters.keras.tuner_base import TunerBase, used_params
 
-from hpcore.space import Space
 from hpcore.strategies.base import make_strategy
 from hpcore.study import StudyExhausted, TooManyFailures
 from hpcore.trial import Trial, TrialState
@@ -145,7 +144,6 @@ class SklearnTuner(TunerBase):
             self._delete_project_files(("best",))
         self.project_dir.mkdir(parents=True, exist_ok=True)
         self.study = self._open_study()
-        self._last_search: tuple[Any, Any, Any, Any] | None = None  # (X, y, sample_weight, groups)
         self.oracle = oracle
         self.oracle._bind(self)
 
@@ -161,24 +159,12 @@ class SklearnTuner(TunerBase):
                 raise ValueError(f"SklearnTuner: the objective {name!r} is not recorded by a trial; use "
                                  f"kt.Objective('score', 'max') or the name of one of metrics= ({known})")
 
-    def _declare_space(self) -> Space:
-        """The initial space: one dry `build` with every default."""
-        hp = self._new_hp(Space(), {})
-        try:
-            self.hypermodel.build(hp)
-        except FatalError:
-            raise
-        except Exception as e:
-            warnings.warn(f"build(hp) with the default hyperparameters raised {type(e).__name__}: {e}; "
-                          "starting with the parameters declared before the error", stacklevel=3)
-        return Space(hp.new_definitions())
-
     # -- search ------------------------------------------------------------------------------------
     def search(self, X: Any, y: Any, sample_weight: Any = None, groups: Any = None, verbose: int = 1) -> None:
         """Run trials until the oracle's `max_trials` (counting earlier runs of this project) or
         its strategy is done. `groups` goes to `cv.split` (e.g. for `GroupKFold`); `verbose=0`
         prints nothing, 1 a line per trial."""
-        self._last_search = (X, y, sample_weight, groups)
+        self._last_data = (X, y, sample_weight, groups)  # what get_best_models refits on
         completed = failed = consecutive = 0
         first_error: tuple[str, BaseException] | None = None
         while self.max_trials is None or sum(self._counted(t) for t in self.study.trials) < self.max_trials:
@@ -213,7 +199,7 @@ class SklearnTuner(TunerBase):
             if not math.isfinite(value):
                 raise ValueError(f"the objective {self.objective.name!r} is {value}")
         except KeyboardInterrupt as e:
-            self.study.tell(trial, exception=f"{INTERRUPTED}{type(e).__name__}")
+            self._tell_interrupted(trial, e)
             raise
         except FatalError as e:
             self.study.tell(trial, exception=e)
@@ -301,27 +287,18 @@ class SklearnTuner(TunerBase):
             if int(f.stem.removeprefix("trial_")) not in keep:
                 f.unlink(missing_ok=True)
 
-    def get_best_models(self, num_models: int = 1) -> list[Any]:
-        """The estimators of the best trials, each fitted on the last split of `cv` (KerasTuner's
-        choice). One not kept on disk is rebuilt and refitted on that split of the data of the
-        last `search`, with a warning."""
-        models, refitted = [], []
-        for t in self.get_best_trials(num_models):
-            if self._model_path(t.id).exists():
-                models.append(self.load_model(t.id))
-                continue
-            models.append(self._refit(t))
-            refitted.append(t.id)
-        if refitted:
-            warnings.warn(f"get_best_models: refitted trials {refitted} on the last cv split (only the "
-                          f"{self.keep_best_models} best estimators are kept; keep_best_models= keeps more)",
-                          stacklevel=2)
-        return models
+    _REMADE = ("refitted trials {ids} on the last cv split (only the {k} best estimators are kept; "
+               "keep_best_models= keeps more)")
 
-    def _refit(self, t: Trial) -> Any:
-        if self._last_search is None:
-            raise FileNotFoundError(f"the estimator of trial {t.id} was not kept ({self._model_path(t.id)}); "
-                                    "run search() in this process first, so it can be refitted")
-        X, y, sample_weight, groups = self._last_search
+    def _kept_path(self, t: Trial) -> Path:
+        return self._model_path(t.id)
+
+    def _kept_model(self, t: Trial) -> Any | None:
+        return self.load_model(t.id) if self._model_path(t.id).exists() else None
+
+    def _remade_model(self, t: Trial, data: tuple[Any, Any, Any, Any]) -> Any:
+        """Trial `t`'s estimator rebuilt and fitted on the last split of `cv` (KerasTuner keeps the
+        one of that split) of the data of the last `search`."""
+        X, y, sample_weight, groups = data
         splits = list(self.cv.split(X, y, **({"groups": groups} if groups is not None else {})))
         return self._fitted(self._new_hp(self.study.space, t.params), X, y, sample_weight, splits[-1][0])

@@ -31,6 +31,7 @@ import os
 import time
 import warnings
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import keras
@@ -45,9 +46,8 @@ from hpcore.adapters.keras.objective import Objective, as_objective
 from hpcore.adapters.keras.oracles import ORACLE_OF_STRATEGY, Oracle
 from hpcore.adapters.keras.tensorboard import write_hparams
 from hpcore.adapters.keras.trial_runner import Duplicate, TrialResult, TrialRunner, result_of_run_trial
-from hpcore.adapters.keras.tuner_base import INTERRUPTED, TunerBase, used_params
+from hpcore.adapters.keras.tuner_base import TunerBase, used_params
 
-from hpcore.space import Space
 from hpcore.strategies.base import Strategy, make_strategy
 from hpcore.study import StudyExhausted, TooManyFailures
 from hpcore.trial import Trial, TrialState
@@ -209,20 +209,11 @@ class Tuner(TunerBase):
                        "iterations": int(iterations), **options}
         return make_strategy(strategy, **options)
 
-    def _declare_space(self) -> Space:
-        """The initial space: one dry `build` with every default."""
-        hp = self._new_hp(Space(), {})
+    def _dry_build(self, hp: HyperParameters) -> None:
         try:
-            model = self.hypermodel.build(hp)
-            del model
-        except FatalError:
-            raise
-        except Exception as e:
-            warnings.warn(f"build(hp) with the default hyperparameters raised {type(e).__name__}: {e}; "
-                          "starting with the parameters declared before the error", stacklevel=3)
+            self.hypermodel.build(hp)
         finally:
             keras.backend.clear_session(free_memory=False)
-        return Space(hp.new_definitions())
 
     # -- search ------------------------------------------------------------------------------------
     def _prepare_fit(self, fit_args: tuple, fit_kwargs: dict[str, Any]) -> tuple[tuple, dict[str, Any]]:
@@ -266,7 +257,7 @@ class Tuner(TunerBase):
             info = self.strategy.describe(self.study.space)
             if info:
                 print(f"hpcore: {info}", flush=True)
-        self._last_fit = (fit_args, {**fit_kwargs, "verbose": 0})  # what get_best_models retrains with
+        self._last_data = (fit_args, {**fit_kwargs, "verbose": 0})  # what get_best_models retrains with
         _Search(self, fit_args, fit_kwargs, callbacks, verbose).run()
 
     def _resume_line(self) -> str:
@@ -295,33 +286,24 @@ class Tuner(TunerBase):
             raise RuntimeError("Tuner.run_trial runs a trial given by Tuner.search; call search()")
         return run(fit_args, fit_kwargs)
 
-    def get_best_models(self, num_models: int = 1) -> list[Any]:
-        """The best models, rebuilt and loaded with the weights of their best epoch. The weights of
-        only `keep_best_models` trials are kept: any other is rebuilt and retrained (from its
-        hyperparameters, for the epochs of its best epoch, on the data of the last `search` of
-        this tuner, through `hypermodel.fit`), with a warning."""
-        models, retrained = [], []
-        for t in self.get_best_trials(num_models):
-            if self.best_weights.has(t.id):
-                model = self.runner.build(self._new_hp(self.study.space, t.params))
-                self.best_weights.load(t.id, model)
-            else:
-                model = self._retrained(t)
-                retrained.append(t.id)
-            models.append(model)
-        if retrained:
-            warnings.warn(f"get_best_models: retrained trials {retrained} from their hyperparameters (the weights "
-                          f"of only the {self.keep_best_models} best are kept; keep_best_models= keeps more)",
-                          stacklevel=2)
-        return models
+    _REMADE = ("retrained trials {ids} from their hyperparameters (the weights of only the {k} best are kept; "
+               "keep_best_models= keeps more)")
 
-    def _retrained(self, t: Trial) -> Any:
-        """Trial `t`'s model trained again from scratch, with its seed, up to its best epoch."""
-        last = getattr(self, "_last_fit", None)
-        if last is None:
-            raise FileNotFoundError(f"the weights of trial {t.id} were not kept ({self.best_weights.path(t.id)}); "
-                                    "run search() in this process first, so it can be retrained")
-        fit_args, fit_kwargs = last
+    def _kept_path(self, t: Trial) -> Path:
+        return self.best_weights.path(t.id)
+
+    def _kept_model(self, t: Trial) -> Any | None:
+        """Trial `t`'s model rebuilt and loaded with the weights of its best epoch, if kept."""
+        if not self.best_weights.has(t.id):
+            return None
+        model = self.runner.build(self._new_hp(self.study.space, t.params))
+        self.best_weights.load(t.id, model)
+        return model
+
+    def _remade_model(self, t: Trial, data: tuple[tuple, dict[str, Any]]) -> Any:
+        """Trial `t`'s model trained again from scratch, with its seed, up to its best epoch (for
+        the epochs of that epoch, on the data of the last `search`, through `hypermodel.fit`)."""
+        fit_args, fit_kwargs = data
         best = t.user_attrs.get("best_epoch")
         best = best[0] if isinstance(best, list) else best
         epochs = best or t.budget or t.user_attrs.get("fit_epochs") or fit_kwargs.get("epochs", 1)
@@ -468,10 +450,7 @@ class _Search:
             self._tell_duplicate(trial, hp, d.trial_id)
             return
         except KeyboardInterrupt as e:
-            study.tell(trial, exception=f"{INTERRUPTED}{type(e).__name__}")
-            if hasattr(e, "add_note"):  # printed under the traceback (Python 3.11+)
-                e.add_note(f"hpcore: interrupted; the project keeps its finished trials in {tuner.project_dir}: "
-                           "making the tuner again with the same directory and project_name resumes the search")
+            tuner._tell_interrupted(trial, e)
             raise
         except FatalError as e:  # KerasTuner's way to stop a search from build/fit/run_trial
             self._tell_failure(trial, e, time.perf_counter() - started)

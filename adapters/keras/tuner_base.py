@@ -2,23 +2,27 @@
 
 `TunerBase` opens (or resumes) the project's SQLite study and gives KerasTuner's read side:
 `get_best_trials`, `get_best_hyperparameters`, `search_space_summary`, `results_summary`,
-`get_trial_dir`, and the `Trial` views that `tuner.oracle` hands out. The Keras `Tuner` and the
-scikit-learn `SklearnTuner` both derive from it; each brings its own `_declare_space` (one dry
-`build` with the defaults) and its own way of running a trial.
+`get_trial_dir`, `get_best_models`, and the `Trial` views that `tuner.oracle` hands out. The Keras
+`Tuner` and the scikit-learn `SklearnTuner` both derive from it; each brings its own way of
+running a trial, and of keeping and remaking a trial's model (`_kept_model`, `_remade_model`).
 
-A subclass sets, before calling `_open_study`: `objective`, `strategy`, `seed`, `max_trials`,
-`project_dir`, `project_name`, `multi_fidelity`, `_overrides`, `_tune_new`, `_allow_new`.
+A subclass sets, before calling `_open_study`: `hypermodel`, `objective`, `strategy`, `seed`,
+`max_trials`, `keep_best_models`, `project_dir`, `project_name`, `multi_fidelity`, `_overrides`,
+`_tune_new`, `_allow_new`; and `_last_data` in each `search`.
 """
 
 from __future__ import annotations
 
 import shutil
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from hpcore.adapters.keras.engine.trial import Trial as KerasTrial
+from hpcore.adapters.keras.errors import FatalError
 from hpcore.adapters.keras.hp_types import describe
+from hpcore.adapters.keras.hypermodel import HyperModel
 from hpcore.adapters.keras.hyperparameters import HyperParameters
 from hpcore.adapters.keras.objective import Objective
 
@@ -39,11 +43,13 @@ INTERRUPTED = "interrupted: "
 class TunerBase:
     """The study of a project and KerasTuner's views of it (see the module docstring)."""
 
+    hypermodel: HyperModel
     objective: Objective
     strategy: Strategy
     study: Study
     seed: int | None
     max_trials: int | None
+    keep_best_models: int
     multi_fidelity: bool
     project_dir: Path
     project_name: str
@@ -51,6 +57,10 @@ class TunerBase:
     _overrides: dict[str, Any]
     _tune_new: bool
     _allow_new: bool
+    #: the data of this process's last `search`, which `get_best_models` remakes a model on
+    _last_data: Any = None
+    #: what `get_best_models` warns of the models it remade (`ids` and `k` are filled in)
+    _REMADE: str = "remade trials {ids} (only the {k} best are kept; keep_best_models= keeps more)"
 
     # -- the project -------------------------------------------------------------------------------
     def _set_project(self, directory: Any, project_name: str | None) -> None:
@@ -68,8 +78,20 @@ class TunerBase:
             shutil.rmtree(d / sub, ignore_errors=True)
 
     def _declare_space(self) -> Space:
-        """The initial space (subclasses: one dry `build` with every default)."""
-        raise NotImplementedError
+        """The initial space: one dry `build` with every default."""
+        hp = self._new_hp(Space(), {})
+        try:
+            self._dry_build(hp)
+        except FatalError:
+            raise
+        except Exception as e:
+            warnings.warn(f"build(hp) with the default hyperparameters raised {type(e).__name__}: {e}; "
+                          "starting with the parameters declared before the error", stacklevel=3)
+        return Space(hp.new_definitions())
+
+    def _dry_build(self, hp: HyperParameters) -> None:
+        """`build(hp)` for the declarations it makes (the model is dropped)."""
+        self.hypermodel.build(hp)
 
     def _new_hp(self, space: Space | Mapping[str, Any], params: Mapping[str, Any]) -> HyperParameters:
         hp = HyperParameters.from_trial(space, params)
@@ -101,6 +123,14 @@ class TunerBase:
             )
         study.extend_space({n: p for n, p in space.items() if n not in study.space})
         return study
+
+    def _tell_interrupted(self, trial: Trial, e: BaseException) -> None:
+        """Tell `trial` stopped by Ctrl-C (it does not count), and say under the traceback how to
+        resume."""
+        self.study.tell(trial, exception=f"{INTERRUPTED}{type(e).__name__}")
+        if hasattr(e, "add_note"):  # printed under the traceback (Python 3.11+)
+            e.add_note(f"hpcore: interrupted; the project keeps its finished trials in {self.project_dir}: "
+                       "making the tuner again with the same directory and project_name resumes the search")
 
     def _counted(self, t: Trial) -> bool:
         """Trials that count towards max_trials: finished, not a duplicate, not interrupted."""
@@ -149,6 +179,37 @@ class TunerBase:
                     top[key] = t
             ok = list(top.values())
         return sorted(ok, key=self._rank_key)[:num_trials]
+
+    def get_best_models(self, num_models: int = 1) -> list[Any]:
+        """The models of the best trials, best first. Those of the `keep_best_models` best are
+        kept; any other is remade from its hyperparameters on the data of this process's last
+        `search` (see the tuner's `_remade_model`), with a warning."""
+        models, remade = [], []
+        for t in self.get_best_trials(num_models):
+            model = self._kept_model(t)
+            if model is None:
+                if self._last_data is None:
+                    raise FileNotFoundError(f"the model of trial {t.id} was not kept ({self._kept_path(t)}); "
+                                            "run search() in this process first, so it can be remade")
+                model = self._remade_model(t, self._last_data)
+                remade.append(t.id)
+            models.append(model)
+        if remade:
+            warnings.warn("get_best_models: " + self._REMADE.format(ids=remade, k=self.keep_best_models),
+                          stacklevel=2)
+        return models
+
+    def _kept_path(self, t: Trial) -> Path:
+        """Where the model of trial `t` is kept (when it is one of the `keep_best_models` best)."""
+        raise NotImplementedError
+
+    def _kept_model(self, t: Trial) -> Any | None:
+        """Trial `t`'s model as kept, or None when it was not kept."""
+        raise NotImplementedError
+
+    def _remade_model(self, t: Trial, data: Any) -> Any:
+        """Trial `t`'s model made again on `data` (`_last_data`)."""
+        raise NotImplementedError
 
     def get_best_hyperparameters(self, num_trials: int = 1) -> list[HyperParameters]:
         """`HyperParameters` of the best trials (`hp.values`, `hp.get(name)`; pass one to

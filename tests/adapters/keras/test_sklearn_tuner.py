@@ -69,9 +69,15 @@ def test_more_best_models_than_kept_are_refitted_with_a_warning(tmp_path, digits
                                                           seed=2), cv=model_selection.KFold(2), keep_best_models=1)
     tuner.search(X, y, verbose=0)
     assert len(list((tmp_path / "p" / "best").glob("*.pickle"))) == 1
-    with pytest.warns(UserWarning, match="refitted trials"):
+    with pytest.warns(UserWarning, match=r"refitted trials \[\d+, \d+\] on the last cv split"):
         models = tuner.get_best_models(3)
     assert len(models) == 3 and all(hasattr(m, "predict") for m in models)
+    # a tuner made again (no search in this process) loads the kept one, and cannot refit the others
+    again = _tuner(tmp_path, kt.oracles.RandomSearchOracle(objective=kt.Objective("score", "max"), max_trials=3,
+                                                          seed=2), cv=model_selection.KFold(2), keep_best_models=1)
+    assert again.get_best_models(1)[0].predict(X[:5]).tolist() == models[0].predict(X[:5]).tolist()
+    with pytest.raises(FileNotFoundError, match="was not kept.*run search"):
+        again.get_best_models(2)
 
 
 def test_an_objective_not_recorded_is_refused_naming_the_metrics(tmp_path):
