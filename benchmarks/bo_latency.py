@@ -36,9 +36,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -47,6 +45,7 @@ from typing import Any
 
 import numpy as np
 from hpcore.benchmarks.functions import get_function
+from hpcore.benchmarks.startup import run_timed, timed_snippet
 
 
 def _observations(fn, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -189,8 +188,7 @@ def time_optuna(fn, X: np.ndarray, y: np.ndarray, asks: int, cpu: list[float] | 
 
 
 _FIRST_ASK = """
-import time, numpy as np
-t0 = time.perf_counter()
+import numpy as np
 import hpcore
 from hpcore.benchmarks.functions import get_function
 fn = get_function("hartmann6")
@@ -198,28 +196,22 @@ study = hpcore.Study(fn.space(), strategy="bayes", seed=0)
 rng = np.random.default_rng(0)
 for x in rng.random((20, 6)):
     study.add({f"x{i}": float(v) for i, v in enumerate(x)}, float(fn(x)))
-t1 = time.perf_counter()
+_t1 = _time.perf_counter()
 study.ask()
-print(time.perf_counter() - t1, t1 - t0)
+t_ask = _time.perf_counter() - _t1
 """
 
 
 def first_ask(cold: bool, threads: int = 0) -> float:
-    """Seconds of the first ask in a fresh process (numba cache emptied first when cold)."""
+    """Seconds of the first ask in a fresh process started in an empty folder (which holds numba's
+    cache too when cold, so it starts empty)."""
     env = dict(os.environ)
     if threads > 0:
         env.update({v: str(threads) for v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")})
-    cache = tempfile.mkdtemp(prefix="hpcore-numba-") if cold else None
-    if cache:
-        env["NUMBA_CACHE_DIR"] = cache
-    try:
-        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-        out = subprocess.run([sys.executable, "-c", _FIRST_ASK], env=env, cwd=root, capture_output=True,
-                             text=True, check=True).stdout.split()
-        return float(out[0])
-    finally:
-        if cache:
-            shutil.rmtree(cache, ignore_errors=True)
+    with tempfile.TemporaryDirectory(prefix="hpcore-first-ask-") as cwd:
+        if cold:
+            env["NUMBA_CACHE_DIR"] = cwd
+        return run_timed([sys.executable, "-c", timed_snippet(_FIRST_ASK)], cwd, env)["ask"]
 
 
 def main(argv: list[str] | None = None) -> str:

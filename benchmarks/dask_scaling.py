@@ -1,14 +1,16 @@
 """Trials per second of a study on a Dask LocalCluster with 1, 2, ... workers, against the ideal.
 
     python -m hpcore.benchmarks.dask_scaling [--workers 1,2] [--trials 40] [--seconds 0.2] [--busy]
-                                      [--executors dask,dask-client,pool]
+                                      [--executors dask,dask-client,pool,isolated]
 
 The objective takes `--seconds` per call (sleeping, or with `--busy` spinning the CPU). For each
 worker count w a fresh LocalCluster of w single-threaded worker processes runs a warm-up, then
 `--trials` trials of a random-search study; the clock covers `optimize` only (not the cluster's
 start). Ideal throughput is w / seconds trials per second. Executors: `DaskExecutor` ("dask"),
-the plain `client.get_executor()` ("dask-client"), and hpcore's local process pool ("pool") as
-the single-machine reference. Prints a markdown table.
+the plain `client.get_executor()` ("dask-client"), and as single-machine references hpcore's
+local process pool ("pool", one loky pool of w workers) and `IsolatedPool` ("isolated", a
+one-process pool per worker: what `optimize(n_workers=w)` runs on when given no executor).
+Prints a markdown table.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from concurrent.futures import Executor
 from contextlib import contextmanager
 
 import hpcore
-from hpcore.execution import process_pool
+from hpcore.execution import IsolatedPool, process_pool
 
 SPACE = hpcore.Space({"x": hpcore.Float(0.0, 1.0), "y": hpcore.Float(0.0, 1.0)})
 
@@ -44,8 +46,8 @@ class Objective:
 
 @contextmanager
 def executor(kind: str, workers: int) -> Iterator[Executor]:
-    if kind == "pool":
-        pool = process_pool(workers)
+    if kind in ("pool", "isolated"):
+        pool = process_pool(workers) if kind == "pool" else IsolatedPool(workers)
         try:
             yield pool
         finally:
@@ -86,7 +88,8 @@ def main(argv: list[str] | None = None) -> str:
     args = ap.parse_args(argv)
     counts = [int(w) for w in args.workers.split(",")]
     kinds = [k for k in args.executors.split(",") if k]
-    names = {"dask": "hpcore.DaskExecutor", "dask-client": "client.get_executor()", "pool": "local process pool"}
+    names = {"dask": "hpcore.DaskExecutor", "dask-client": "client.get_executor()", "pool": "local process pool",
+             "isolated": "IsolatedPool"}
     objective = Objective(args.seconds, args.busy)
     title = (f"{args.trials} trials of a {args.seconds} s objective ({'CPU-bound' if args.busy else 'sleeping'}); "
              f"ideal = workers / {args.seconds} s")

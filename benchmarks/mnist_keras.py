@@ -169,8 +169,7 @@ def run_memory(n_trials: int, quick: bool, workdir: str) -> dict[str, Any]:
 
 def _start(args: list[str]) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "hpcore.benchmarks.mnist_keras", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True,
-                            cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+                            stderr=subprocess.PIPE, text=True)
 
 
 def _result(proc: subprocess.Popen, args: list[str]) -> dict[str, Any]:

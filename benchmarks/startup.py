@@ -42,7 +42,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["PROBES", "ROWS", "Probe", "Row", "main", "measure", "table"]
+__all__ = ["PROBES", "ROWS", "Probe", "Row", "main", "measure", "run_timed", "table", "timed_snippet"]
 
 LIBRARIES = ("hpcore", "optuna")
 #: Results the Bayesian study is given before the timed ask (both libraries start modelling there).
@@ -75,7 +75,7 @@ def _given_results() -> list[tuple[dict, float]]:
     return out
 
 
-def _snippet(body: str) -> str:
+def timed_snippet(body: str) -> str:
     """Python source that times `body` from its first statement and prints the times as JSON.
     `body` sets `t_ask` (seconds) when it times an ask on its own."""
     return ("import time as _time\n_t0 = _time.perf_counter()\nt_ask = None\n" + textwrap.dedent(body)
@@ -84,7 +84,7 @@ def _snippet(body: str) -> str:
 
 
 def _import(library: str) -> list[str]:
-    return [sys.executable, "-c", _snippet(f"import {library}")]
+    return [sys.executable, "-c", timed_snippet(f"import {library}")]
 
 
 def _first_random_trial(library: str) -> list[str]:
@@ -103,7 +103,7 @@ study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
 study.optimize(objective, n_trials=1)
 assert len(study.trials) == 1
 """
-    return [sys.executable, "-c", _snippet(body)]
+    return [sys.executable, "-c", timed_snippet(body)]
 
 
 def optuna_bayes_sampler() -> str:
@@ -134,7 +134,7 @@ _t1 = _time.perf_counter()
 trial = study.ask(dists)
 t_ask = _time.perf_counter() - _t1
 """
-    return [sys.executable, "-c", _snippet(body)]
+    return [sys.executable, "-c", timed_snippet(body)]
 
 
 def _help(library: str) -> list[str] | None:
@@ -180,10 +180,10 @@ ROWS = (
 Results = dict[tuple[str, str], dict[str, list[float]]]
 
 
-def _run(argv: list[str], cwd: str) -> dict[str, float]:
-    """One fresh process: its wall time ("whole") and the times it printed after `_MARK`."""
+def run_timed(argv: list[str], cwd: str | None = None, env: dict[str, str] | None = None) -> dict[str, float]:
+    """One fresh process: its wall time ("whole") and the times a `timed_snippet` printed in it."""
     t0 = time.perf_counter()
-    r = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=600)
+    r = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
     wall = time.perf_counter() - t0
     if r.returncode != 0:
         raise RuntimeError(f"{' '.join(argv)[:120]!r} failed with exit code {r.returncode}:\n{r.stderr[-2000:]}")
@@ -204,16 +204,16 @@ def measure(repeats: int, warm_up: bool = True) -> Results:
             if (argv := probe.command(lib)) is not None]
     out: Results = {}
     with tempfile.TemporaryDirectory(prefix="hpcore-startup-") as cwd:  # as a user: no checkout in the cwd
-        _run(_first_bayes_ask("hpcore"), cwd)  # compiles numba's kernels into its on-disk cache if cold
-        if warm_up:
-            for _, _, argv in runs:
-                _run(argv, cwd)
+        # Untimed: every snippet once, or only hpcore's Bayesian ask, which fills numba's on-disk cache if cold.
+        for name, lib, argv in runs:
+            if warm_up or (name, lib) == ("bayes", "hpcore"):
+                run_timed(argv, cwd)
         for r in range(repeats):
-            _record(out, ("interpreter start", "python"), _run([sys.executable, "-c", "pass"], cwd))
+            _record(out, ("interpreter start", "python"), run_timed([sys.executable, "-c", "pass"], cwd))
             for probe in PROBES:
                 mine = [run for run in runs if run[0] == probe.name]
                 for name, lib, argv in (mine if r % 2 == 0 else mine[::-1]):  # who goes first alternates
-                    _record(out, (name, lib), _run(argv, cwd))
+                    _record(out, (name, lib), run_timed(argv, cwd))
     return out
 
 

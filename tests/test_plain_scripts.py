@@ -11,6 +11,7 @@ ones that take more are marked slow).
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -135,7 +136,7 @@ def assert_only_the_driver_wrote(proc: subprocess.CompletedProcess, db: Path, n_
     rows = stored_trials(db)
     assert len(rows) == n_trials, rows
     assert {owner.split(":")[1] for _, owner in rows} == {str(pid)}, rows
-    assert f"TRIALS {n_trials}" in proc.stdout
+    assert [line for line in proc.stdout.splitlines() if line.startswith("TRIALS ")] == [f"TRIALS {n_trials}"], proc.stdout
     return [state for state, _ in rows]
 
 
@@ -194,7 +195,10 @@ CATCH_SCRIPT = textwrap.dedent("""\
 def test_an_exception_class_of_the_script_is_caught_as_itself(tmp_path):
     proc, db = run_script(tmp_path, CATCH_SCRIPT)
     states = assert_only_the_driver_wrote(proc, db, 4)
-    assert states[0] == "FAILED" and "COMPLETE" in states
+    with sqlite3.connect(db) as con:
+        xs = [json.loads(params)["x"] for (params,) in con.execute("SELECT params FROM trials ORDER BY number")]
+    assert xs[0] == 0.9 and states == ["FAILED" if x > 0.5 else "COMPLETE" for x in xs], (xs, states)
+    assert "COMPLETE" in states
 
 
 CTRL_C_SCRIPT = textwrap.dedent("""\

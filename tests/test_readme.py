@@ -206,6 +206,22 @@ def test_no_development_diary_phrasing(path: Path):
     assert not found, f"{path.name} reads like a lab notebook: {found}"
 
 
+def test_every_performance_figure_in_the_readme_names_the_command_that_measures_it():
+    """Each row of the README's Performance table ends with its command, one that
+    docs/benchmarks.md runs (with its options, the machine and the whole table)."""
+    text = README.read_text(encoding="utf-8")
+    section = text[text.index("## Performance"):text.index("\n## ", text.index("## Performance") + 1)]
+    rows = [[c.strip() for c in line.strip().strip("|").split("|")] for line in section.splitlines()
+            if line.startswith("| ")]
+    assert rows and rows[0][-1] == "command", "the Performance table has no command column"
+    benchmarks_md = (ROOT / "docs" / "benchmarks.md").read_text(encoding="utf-8")
+    for row in rows[1:]:
+        command = re.match(r"`([^`]+)`", row[-1])
+        assert command, f"README Performance row without its command: {row}"
+        program = " ".join(command.group(1).split()[:3])  # `hpcore bench synthetic`, `python -m hpcore.benchmarks.X`
+        assert program in benchmarks_md, f"docs/benchmarks.md never runs {program!r} ({row[0]})"
+
+
 _LINK = re.compile(r"\]\(([^)\s]+)\)")
 
 
