@@ -92,7 +92,7 @@ def window_rate(stamps: list[float], first: int, last: int) -> float:
 def long_table(n: int) -> str:
     """Trials/s over the first and the last 1,000 trials of an n-trial study, memory and SQLite."""
     if n < 2000:
-        raise SystemExit("--long needs at least 2000 trials (two windows of 1,000)")
+        raise ValueError("--long needs at least 2000 trials (two windows of 1,000)")
     lines = [f"| setup | trials/s, trials 0-1,000 | trials/s, trials {n - 1000:,}-{n:,} | last / first |",
              "|---|---:|---:|---:|"]
     for kind in ("memory", "SQLite"):
@@ -124,6 +124,8 @@ def main(argv: list[str] | None = None) -> str:
                     help="instead: trials/s over the first and the last 1,000 of N trials (flat cost per trial)")
     args = ap.parse_args(argv)
     if args.long is not None:
+        if args.long < 2000:
+            ap.error("--long needs at least 2000 trials (two windows of 1,000)")
         text = long_table(args.long)
         print(f"cost per trial as a study grows: random search, 4 parameters, one optimize run of {args.long:,} "
               "trials\n")

@@ -598,7 +598,8 @@ class Study:
         if own_pool:
             # Each worker a pool of its own: one that dies (or is killed for trial_timeout) fails
             # only its own trial and is replaced, where in one shared pool every trial running
-            # beside it would fail too. Same cost per trial (measured side by side).
+            # beside it would fail too. Throughput is the same or better: `python -m
+            # hpcore.benchmarks.dask_scaling --executors pool,isolated` (docs/benchmarks.md).
             executor = IsolatedPool(n_workers)
         elif executor is None:
             executor = InlineExecutor()

@@ -113,6 +113,8 @@ class SklearnTuner(TunerBase):
         if not isinstance(oracle, Oracle):
             raise TypeError(f"SklearnTuner: oracle must be one of kt.oracles' oracles, got {oracle!r}")
         settings = oracle.tuner_settings()
+        if settings.get("max_retries_per_trial") not in (None, 0):  # as Tuner does
+            warnings.warn("SklearnTuner: max_retries_per_trial= is not supported and is ignored", stacklevel=2)
         self.hypermodel: HyperModel = as_hypermodel(hypermodel)
         self.scoring = scoring
         metrics = [] if metrics is None else list(metrics) if isinstance(metrics, (list, tuple)) else [metrics]
