@@ -5,6 +5,8 @@
     result = hpcore.minimize(objective, space, strategy="random", n_trials=100, seed=0)
 """
 
+from hpcore.errors import TrialPruned
+from hpcore.running_trial import RunningTrial
 from hpcore.space import Bool, Choice, Fixed, Float, Int, Parameter, Space
 from hpcore.storage import MemoryStorage, SQLiteStorage, Storage
 from hpcore.strategies import GridSearch, RandomSearch, Strategy, SuggestContext, make_strategy
@@ -15,6 +17,7 @@ from hpcore.trial import Suggestion, Trial, TrialAlreadyFinished, TrialState
 __version__ = "0.1.0"
 
 __all__ = [
+    "ASHAPruner",
     "BayesianOptimization",
     "Bool",
     "Choice",
@@ -23,22 +26,32 @@ __all__ = [
     "Float",
     "GridSearch",
     "Hyperband",
+    "HyperbandPruner",
     "Int",
+    "MedianPruner",
     "MemoryStorage",
+    "NopPruner",
     "Parameter",
+    "PatientPruner",
+    "PercentilePruner",
+    "Pruner",
     "RandomSearch",
     "Result",
+    "RunningTrial",
     "SQLiteStorage",
     "Space",
     "Storage",
     "Strategy",
     "Study",
     "StudyExhausted",
+    "SuccessiveHalvingPruner",
     "SuggestContext",
     "Suggestion",
+    "ThresholdPruner",
     "TooManyFailures",
     "Trial",
     "TrialAlreadyFinished",
+    "TrialPruned",
     "TrialState",
     "make_strategy",
     "maximize",
@@ -53,6 +66,16 @@ _LAZY = {
     "BayesianOptimization": "hpcore.strategies.bayes:BayesianOptimization",
     "DaskExecutor": "hpcore.distributed:DaskExecutor",
     "Hyperband": "hpcore.strategies.hyperband:Hyperband",
+    # The pruners need nothing heavy, but a study without one need not load them.
+    "ASHAPruner": "hpcore.pruners:ASHAPruner",
+    "HyperbandPruner": "hpcore.pruners:HyperbandPruner",
+    "MedianPruner": "hpcore.pruners:MedianPruner",
+    "NopPruner": "hpcore.pruners:NopPruner",
+    "PatientPruner": "hpcore.pruners:PatientPruner",
+    "PercentilePruner": "hpcore.pruners:PercentilePruner",
+    "Pruner": "hpcore.pruners:Pruner",
+    "SuccessiveHalvingPruner": "hpcore.pruners:SuccessiveHalvingPruner",
+    "ThresholdPruner": "hpcore.pruners:ThresholdPruner",
 }
 
 

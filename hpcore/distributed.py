@@ -27,9 +27,16 @@ before failing, and a trial could run twice. `DaskExecutor` makes it explicit an
   cannot make the scheduler run the objective again. The attempt records are deleted a few
   seconds after the task ends (and all of them at `shutdown`).
 
-Every trial therefore ends COMPLETE or FAILED, never lost and never silently run twice. (One
+Every trial therefore ends COMPLETE, PRUNED or FAILED, never lost and never silently run twice. (One
 gap: a task cancelled at the very moment it starts may leave its attempt record, a few bytes,
 on the scheduler.)
+
+Reports. An objective that takes `trial` and reports (`trial.report`, `trial.should_prune`)
+sends each report from its worker straight to the driver, which owns the storage and the
+pruner (`hpcore.report_channel`), over TCP to `report_host` (the driver's address on the route
+to the scheduler, found by the operating system's routing table; give `report_host=` where
+workers reach the driver on another address). A worker that cannot reach it fails its trial
+with `ReportChannelLost` instead of waiting.
 
 A cluster that lost all its workers. Dask's scheduler keeps a task whose worker is gone
 waiting for another worker, without a limit: on a cluster left with none, `optimize` (and the
@@ -50,6 +57,7 @@ from __future__ import annotations
 
 import ast
 import os
+import socket
 import sys
 import threading
 import time
@@ -177,6 +185,29 @@ def _guard_message(path: str, line: int) -> str:
         "hpcore's own process pool, optimize(n_workers=...), which needs no guard)")
 
 
+def _local_address_towards(address: str) -> str:
+    """This machine's IP address on the route to `address` (a Dask address such as
+    "tcp://10.0.0.5:8786"): the one a worker beside that scheduler can reach. A UDP socket's
+    `connect` asks the routing table only; no packet is sent. 127.0.0.1 for a loopback or
+    in-process scheduler, or when the route cannot be found."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(address)
+        host, port = parts.hostname, parts.port or 8786
+    except ValueError:
+        return "127.0.0.1"
+    if parts.scheme == "inproc" or not host or host in ("localhost", "::1") or host.startswith("127."):
+        return "127.0.0.1"
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_DGRAM) as probe:
+            probe.connect((host, port))
+            return str(probe.getsockname()[0])
+    except OSError:
+        return "127.0.0.1"
+
+
 class DaskExecutor(Executor):
     """A `concurrent.futures.Executor` that runs calls on a Dask `distributed` cluster.
 
@@ -198,6 +229,9 @@ class DaskExecutor(Executor):
         lost_workers_timeout: seconds a cluster may have no worker at all while tasks wait
             (default 60); then the waiting tasks, and later submits, fail with `ClusterLost`
             instead of waiting forever. None: wait for workers without a limit.
+        report_host: the address of this (the driver's) machine that workers reach it on, for
+            the reports of objectives that take `trial`; default: the local address on the route
+            to the scheduler (127.0.0.1 for a local cluster).
         cluster_kwargs: further arguments of `LocalCluster` when `address` is None.
 
     `n_workers` (the property) is the number of task slots (worker threads) connected now: pass
@@ -213,6 +247,7 @@ class DaskExecutor(Executor):
         resources: Mapping[str, float] | None = None,
         timeout: float | None = 60.0,
         lost_workers_timeout: float | None = 60.0,
+        report_host: str | None = None,
         **cluster_kwargs: Any,
     ) -> None:
         import distributed
@@ -227,6 +262,9 @@ class DaskExecutor(Executor):
         if n_workers is not None and (isinstance(n_workers, bool) or not isinstance(n_workers, int)
                                       or n_workers < 1):
             raise ValueError(f"n_workers must be a positive integer or None, got {n_workers!r}")
+        if report_host is not None and (not isinstance(report_host, str) or not report_host):
+            raise ValueError(f"report_host must be a host name or IP address, got {report_host!r}")
+        self._report_host = report_host
         if cluster_kwargs and address is not None:
             raise TypeError(f"{sorted(cluster_kwargs)}: LocalCluster options apply only when address is None")
         self.retries = retries
@@ -269,6 +307,14 @@ class DaskExecutor(Executor):
     def n_workers(self) -> int:
         """Task slots connected now: the sum of the workers' threads."""
         return int(sum(self._client.nthreads().values()))
+
+    @property
+    def report_host(self) -> str:
+        """Where the driver listens for its workers' reports (see `report_host=`): the local
+        address on the route to the scheduler, 127.0.0.1 when the scheduler is on this machine."""
+        if self._report_host is None:
+            self._report_host = _local_address_towards(self._address())
+        return self._report_host
 
     def wait_for_workers(self, n_workers: int = 1, timeout: float | None = None) -> None:
         """Block until at least `n_workers` workers are connected."""

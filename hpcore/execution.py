@@ -7,10 +7,8 @@ becomes a FAILED trial in the driver, never a lost one.
 
 from __future__ import annotations
 
-import decimal
 import inspect
 import math
-import numbers
 import os
 import pickle
 import sys
@@ -25,6 +23,9 @@ from typing import Any
 
 import numpy as np
 
+from hpcore.errors import TrialPruned
+from hpcore.real_numbers import describe, is_real_number
+from hpcore.running_trial import Reporter, RunningTrial
 from hpcore.storage.base import storable_attrs
 from hpcore.trial import Trial
 
@@ -34,10 +35,13 @@ __all__ = ["CallStyle", "InlineExecutor", "IsolatedPool", "Outcome", "ProcessPoo
 
 @dataclass(frozen=True)
 class CallStyle:
-    """How to call an objective: `f(params)`, `f(params, budget)`, and whether it takes `trial=`."""
+    """How to call an objective: `f(params)`, `f(params, budget)`, and whether it takes a
+    `trial` argument (the `RunningTrial` handle): by keyword, or by position when its `trial`
+    parameter is positional-only."""
 
     budget: bool
     trial: bool
+    trial_by_position: bool = False
 
 
 def call_style(objective: Callable[..., Any], needs_budget: bool | None = None, *,
@@ -50,6 +54,10 @@ def call_style(objective: Callable[..., Any], needs_budget: bool | None = None, 
         default); None when the strategy is not known: the signature alone decides (a required
         second argument is passed the trial's budget).
     strategy: the strategy's name, for the error messages.
+
+    A parameter named `trial` (anywhere: `f(params, trial)`, `f(params, budget, trial)`,
+    `f(params, *, trial)`) gets the `RunningTrial` handle, through which the objective reports
+    intermediate values and asks whether to stop; it is not counted as the budget.
 
     Raises `TypeError` when the objective cannot be called as an objective, does not accept a
     budget although the strategy gives one, or requires one that the strategy does not give.
@@ -84,8 +92,10 @@ def call_style(objective: Callable[..., Any], needs_budget: bool | None = None, 
             f"optional (def objective(params, {required[1].name}=None)) or use a strategy with budgets "
             "(strategy=hpcore.Hyperband(min_budget=..., max_budget=...))"
         )
+    trial = sig.parameters.get("trial")
     return CallStyle(budget=bool(needs_budget) or (needs_budget is None and len(required) == 2),
-                     trial="trial" in sig.parameters)
+                     trial=trial is not None and trial.kind is not trial.VAR_KEYWORD,
+                     trial_by_position=trial is not None and trial.kind is trial.POSITIONAL_ONLY)
 
 
 def parse_value(result: Any) -> tuple[float, dict[str, Any]]:
@@ -107,40 +117,17 @@ def parse_value(result: Any) -> tuple[float, dict[str, Any]]:
         result = result["value"]
     if isinstance(result, np.ndarray) and result.size == 1:
         result = result.reshape(())[()]
-    if not _is_real_number(result):
-        raise ValueError(f"the objective returned {_describe(result)}, expected a real number")
+    if not is_real_number(result):
+        raise ValueError(f"the objective returned {describe(result)}, expected a real number")
     try:
         value = float(result)
     except OverflowError:
-        raise ValueError(f"the objective returned {_describe(result)}, too large for a float") from None
+        raise ValueError(f"the objective returned {describe(result)}, too large for a float") from None
     except (TypeError, ValueError) as e:
-        raise ValueError(f"the objective returned {_describe(result)}, expected a real number ({e})") from None
+        raise ValueError(f"the objective returned {describe(result)}, expected a real number ({e})") from None
     if not math.isfinite(value):
         raise ValueError(f"the objective returned {value}")
     return value, attrs
-
-
-def _is_real_number(x: Any) -> bool:
-    """Whether `x` is a real number: not a bool, None, text or bytes (which `float()` would
-    parse), nor a complex number (whose imaginary part `float()` would drop or refuse)."""
-    if x is None or isinstance(x, (bool, np.bool_, str, bytes, bytearray, memoryview)):
-        return False
-    if isinstance(x, (complex, np.complexfloating)):
-        return False
-    if isinstance(x, (numbers.Real, decimal.Decimal, np.integer, np.floating)):
-        return True
-    return hasattr(type(x), "__float__")  # a scalar tensor and the like
-
-
-def _describe(x: Any) -> str:
-    """`type value` for an error message, short even for a 400-digit integer."""
-    if isinstance(x, int) and x.bit_length() > 128:
-        return f"an integer of {x.bit_length()} bits"
-    try:
-        text = repr(x)
-    except Exception:  # a broken __repr__
-        text = "<unprintable>"
-    return f"{type(x).__name__} {text:.80}"
 
 
 def _storable_attrs_warned(attrs: dict[Any, Any]) -> dict[str, Any]:
@@ -164,20 +151,47 @@ class Outcome:
     finished_at: float
     user_attrs: dict[str, Any] = field(default_factory=dict)
     exception: BaseException | None = None
+    pruned: bool = False  # the objective raised `TrialPruned`: value and error are None
 
 
-def evaluate(objective: Callable[..., Any], trial: Trial, style: CallStyle) -> Outcome:
-    """Call the objective on one trial and capture its value or its failure."""
+def evaluate(objective: Callable[..., Any], trial: Trial, style: CallStyle,
+             reporter: Reporter | None = None) -> Outcome:
+    """Call the objective on one trial and capture its value, its pruning or its failure.
+
+    reporter: where the `RunningTrial` handle of an objective that takes `trial` sends its
+        reports: the study's own (`Study.optimize` in one process) or a `ReportClient` of the
+        driver's channel (in a worker process). Unused by an objective without `trial`."""
     started = time.time()
+    handle: RunningTrial | None = None
     try:
         args: list[Any] = [dict(trial.params)]
         if style.budget:
             args.append(trial.budget)
-        result = objective(*args, trial=trial) if style.trial else objective(*args)
+        if not style.trial:
+            result = objective(*args)
+        else:
+            handle = RunningTrial(trial, reporter)
+            result = objective(*args, handle) if style.trial_by_position else objective(*args, trial=handle)
         value, attrs = parse_value(result)
-        return Outcome(value, None, started, time.time(), attrs)
+        return Outcome(value, None, started, time.time(), {**_handle_attrs(handle), **attrs})
+    except TrialPruned:
+        return Outcome(None, None, started, time.time(), _handle_attrs(handle), pruned=True)
     except Exception as e:
-        return Outcome(None, traceback.format_exc(), started, time.time(), exception=_picklable(e))
+        return Outcome(None, traceback.format_exc(), started, time.time(), _handle_attrs(handle),
+                       exception=_picklable(e))
+    finally:
+        if handle is not None:
+            handle.close()
+            if reporter is not None:
+                reporter.release()
+
+
+def _handle_attrs(handle: RunningTrial | None) -> dict[str, Any]:
+    """The user attributes the objective set on its handle, as storages keep them."""
+    if handle is None:
+        return {}
+    attrs = handle.close()
+    return _storable_attrs_warned(attrs) if attrs else {}
 
 
 def _picklable(e: BaseException) -> BaseException:

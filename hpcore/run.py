@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 from hpcore.errors import StudyExhausted, TooManyFailures
 from hpcore.execution import CallStyle, InlineExecutor, Outcome, evaluate
-from hpcore.trial import INTERRUPTED, Trial, TrialAlreadyFinished, TrialState
+from hpcore.running_trial import Reporter
+from hpcore.trial import INTERRUPTED, Trial, TrialAlreadyFinished, TrialState, last_report
 
 if TYPE_CHECKING:
     from hpcore.study import Study
@@ -134,8 +135,9 @@ class OptimizeRun:
     def __init__(self, study: Study, objective: Callable[..., Any], style: CallStyle, executor: Executor,
                  n_trials: int | None, timeout: float | None, n_workers: int, catch: tuple,
                  max_failures: int | None, callbacks: list, verbose: bool,
-                 trial_timeout: float | None = None) -> None:
+                 trial_timeout: float | None = None, reporter: Reporter | None = None) -> None:
         self.study, self.objective, self.style, self.executor = study, objective, style, executor
+        self.reporter = reporter  # where objectives that take `trial` report (see `evaluate`)
         self.n_trials, self.n_workers, self.catch = n_trials, n_workers, catch
         self.max_failures, self.callbacks, self.verbose = max_failures, callbacks, verbose
         self.timeout, self.trial_timeout = timeout, trial_timeout
@@ -143,7 +145,7 @@ class OptimizeRun:
         self.inline = isinstance(executor, InlineExecutor)
         self.in_flight: dict[Future, Trial] = {}
         self.trial_deadlines: dict[Future, float] = {}  # with trial_timeout: when each trial is over time
-        self.started = self.completed = self.failed = 0
+        self.started = self.completed = self.failed = self.pruned = 0
         self.first_error: str | None = None
         self.exhausted = False
         self.submitting: Trial | None = None
@@ -269,7 +271,9 @@ class OptimizeRun:
     def _submit(self, trial: Trial) -> Future:
         """Submit one trial. hpcore's own pool (`IsolatedPool`) replaces a worker that died; a
         user's executor that broke is not replaced: its error propagates."""
-        return self.executor.submit(evaluate, self.objective, trial, self.style)
+        if self.reporter is None:
+            return self.executor.submit(evaluate, self.objective, trial, self.style)
+        return self.executor.submit(evaluate, self.objective, trial, self.style, self.reporter)
 
     def _record(self, fut: Future, trial: Trial) -> None:
         """Store the result of a finished future, then count it, run the callbacks, and raise
@@ -279,7 +283,8 @@ class OptimizeRun:
         out = _outcome(fut, trial)
         attrs = {**trial.user_attrs, **out.user_attrs}
         try:
-            t = study._finish(trial.id, out.value, out.error, attrs, out.finished_at, started_at=out.started_at)
+            t = study._finish(trial.id, out.value, out.error, attrs, out.finished_at, started_at=out.started_at,
+                              pruned=out.pruned)
         except TrialAlreadyFinished as e:
             # Finished elsewhere while it ran (e.g. `fail_running` from another process): the stored
             # result stays, and this run goes on with it.
@@ -288,6 +293,10 @@ class OptimizeRun:
             t = study._trials[trial.id]
         if t.state is TrialState.COMPLETE:
             self.completed += 1
+        elif t.state is TrialState.PRUNED:  # a result, not a failure: max_failures does not count it
+            self.pruned += 1
+            last = last_report(t)
+            log.info("trial %d pruned%s", t.id, "" if last is None else f" at step {last[0]} (value {last[1]:.6g})")
         else:
             self.failed += 1
             self.first_error = self.first_error or out.error
@@ -298,7 +307,10 @@ class OptimizeRun:
         self.bar.update(1)
         best = study._incumbent.best()  # kept as trials finish: no scan of the history per trial
         if best is not None:
-            self.bar.set_postfix(best=f"{best.value:.6g}", failed=self.failed, refresh=False)
+            shown = {"best": f"{best.value:.6g}", "failed": self.failed}
+            if self.pruned:
+                shown["pruned"] = self.pruned
+            self.bar.set_postfix(**shown, refresh=False)
         for cb in self.callbacks:
             cb(study, t)
         if self.max_failures is not None and self.failed > self.max_failures:

@@ -24,7 +24,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
-from hpcore.errors import SettingsMismatch, StudyExhausted, TooManyFailures
+from hpcore.errors import SettingsMismatch, StudyExhausted, TooManyFailures, TrialPruned
 from hpcore.execution import (
     InlineExecutor,
     IsolatedPool,
@@ -33,6 +33,7 @@ from hpcore.execution import (
     call_style,
     parse_value,
 )
+from hpcore.real_numbers import checked_report
 from hpcore.recommendation import posterior_best_trial
 from hpcore.run import (
     OptimizeRun,
@@ -52,9 +53,20 @@ from hpcore.strategies.base import (
     make_strategy,
     strategy_from_config,
 )
-from hpcore.trial import INTERRUPTED, RESERVED, Incumbent, Suggestion, Trial, TrialAlreadyFinished, TrialState
+from hpcore.study_reports import StudyReports
+from hpcore.trial import (
+    INTERRUPTED,
+    RESERVED,
+    Incumbent,
+    Suggestion,
+    Trial,
+    TrialAlreadyFinished,
+    TrialState,
+    last_report,
+)
 
-__all__ = ["Result", "Study", "StudyExhausted", "TooManyFailures", "TrialAlreadyFinished", "maximize", "minimize"]
+__all__ = ["Result", "Study", "StudyExhausted", "TooManyFailures", "TrialAlreadyFinished", "TrialPruned", "maximize",
+           "minimize"]
 
 log = logging.getLogger("hpcore")
 
@@ -99,6 +111,31 @@ class Result:
         return sum(1 for t in self.trials if t.ok and t.budget is not None and t.budget >= top)
 
 
+def _make_pruner(spec: Any) -> Any:
+    """`hpcore.pruners.make_pruner(spec)` as a copy of its own (a pruner may cache what it derived
+    from one study's trials), or None for None without importing the pruners."""
+    if spec is None:
+        return None
+    from hpcore.pruners import make_pruner
+
+    return copy.deepcopy(make_pruner(spec))
+
+
+def _told_state(state: TrialState | str | None, exception: Any) -> TrialState | None:
+    """`tell(state=...)` checked: None, or a finished state that fits `exception`."""
+    if state is None:
+        return None
+    try:
+        told = TrialState(state)
+    except ValueError:
+        told = None
+    if told is None or not told.finished:
+        raise ValueError(f"tell: state must be COMPLETE, PRUNED or FAILED, got {state!r}")
+    if exception is not None and told is not TrialState.FAILED:
+        raise ValueError(f"tell: an exception makes the trial FAILED; it cannot be told {told.value} with one")
+    return told
+
+
 def _owner_gone(owner: str) -> bool:
     """True when the process that owns a RUNNING trial is known to be dead (same host only)."""
     try:
@@ -124,7 +161,14 @@ class Study:
     strategy rebuilds its state from the stored trials, and trials left RUNNING by a dead
     process are marked FAILED. Settings given on resume are compared with the stored ones and
     a difference is an error that shows the difference (pass `allow_changes=True` to switch
-    strategy on purpose); settings left out are taken from storage.
+    strategy or pruner on purpose); settings left out are taken from storage.
+
+    pruner: what stops running trials early from their reported intermediate values
+        (`hpcore.MedianPruner(...)`, a name such as "median", or a config dict; see
+        `hpcore.pruners.make_pruner`). None: no pruning for a new study, the stored pruner on
+        resume. Stored with the study. Objectives report through their `trial` argument
+        (`trial.report(value, step)`, `trial.should_prune()`); ask/tell users through
+        `Study.report` and `Study.should_prune`.
     """
 
     def __init__(
@@ -136,6 +180,7 @@ class Study:
         name: str | None = None,
         seed: int | None = None,
         *,
+        pruner: Any = None,
         allow_changes: bool = False,
     ) -> None:
         if direction not in (None, "minimize", "maximize"):
@@ -148,6 +193,8 @@ class Study:
         self.name = name or "study"
         self._owner = f"{_HOST}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         rec = self._storage.get_study(self.name)
+        new_pruner = _make_pruner(pruner)  # a bad pruner setting is refused before a study is created
+        created = rec is None
         if rec is None:
             if space is None:
                 raise ValueError(f"study {self.name!r} does not exist in this storage; a new study needs a space")
@@ -157,7 +204,8 @@ class Study:
                 self.name, direction=direction or "minimize", space=space.to_dict(), strategy=strat.config(),
                 seed=secrets.randbits(32) if seed is None else seed, created_at=time.time(),
             )
-        strat = self._reconcile(rec, space, strategy, direction, seed, allow_changes)
+        strat, self._pruner = self._reconcile(rec, space, strategy, direction, seed, allow_changes,
+                                              pruner=new_pruner, given_pruner=pruner is not None, created=created)
         self._id = rec.id
         self.direction = rec.direction
         self.seed = rec.seed
@@ -171,12 +219,16 @@ class Study:
         self._incumbent = Incumbent(self.direction)  # best_trial, kept as trials finish
         self._version = 0
         self._stop = False
+        self._reports = StudyReports(self._storage, self._id, self.direction, self._pruner)
         for t in self._storage.fail_stale(self._id, _owner_gone, time.time()):
             log.warning("trial %d was left RUNNING by a process that stopped; marked FAILED", t.id)
         self._sync()
 
     def _reconcile(self, rec: Any, space: Space | None, strategy: str | Strategy | None, direction: str | None,
-                   seed: int | None, allow_changes: bool) -> Strategy:
+                   seed: int | None, allow_changes: bool, *, pruner: Any, given_pruner: bool,
+                   created: bool) -> tuple[Strategy, Any]:
+        """The strategy and pruner to use, after checking the given settings against the stored
+        ones (a `SettingsMismatch` lists every difference) and storing an allowed switch."""
         problems: dict[str, str] = {}
         if direction is not None and rec.direction != direction:
             problems["direction"] = f"stored {rec.direction!r}, given {direction!r}"
@@ -191,11 +243,25 @@ class Study:
         switch = strat.config() != dict(rec.strategy)
         if switch and not allow_changes:
             problems["strategy"] = f"stored {dict(rec.strategy)}, given {strat.config()}"
+        stored_pruner = rec.attrs.get("pruner")  # a config dict, or None: no pruning
+        given_config = None if pruner is None else pruner.config()
+        switch_pruner = given_pruner and given_config != stored_pruner
+        if switch_pruner and not (allow_changes or created):
+            problems["pruner"] = f"stored {stored_pruner or 'none'}, given {given_config}"
         if problems:
             raise SettingsMismatch(rec.name, problems)
+        if not given_pruner:
+            try:
+                pruner = _make_pruner(stored_pruner)
+            except ValueError as e:  # e.g. a pruner class of the user's, which no name rebuilds
+                raise ValueError(f"study {rec.name!r} is stored with pruner {stored_pruner}, which cannot be "
+                                 f"rebuilt from its settings ({e}); pass the pruner again (pruner=...) to reopen "
+                                 "it") from e
         if switch:  # only once every other setting matched: a refused open changes nothing
             self._storage.update_study(rec.id, strategy=strat.config())
-        return strat
+        if switch_pruner:
+            self._storage.update_study(rec.id, attrs={**rec.attrs, "pruner": given_config})
+        return strat, pruner
 
     # -- state ------------------------------------------------------------------------------------
     def _sync(self) -> None:
@@ -236,6 +302,11 @@ class Study:
         return self._storage
 
     @property
+    def pruner(self) -> Any:
+        """The study's pruner (a `hpcore.pruners.Pruner`), None when it prunes nothing."""
+        return self._pruner
+
+    @property
     def uid(self) -> str:
         """The identity of this study (name, seed and creation time as stored), the same for
         every handle and process that opens it; its trials carry it as `Trial.study`."""
@@ -249,7 +320,8 @@ class Study:
 
     @property
     def best_trial(self) -> Trial | None:
-        """The best COMPLETE trial; with budgets, the best at the largest budget completed
+        """The best COMPLETE trial; with budgets, the best at the largest budget completed; when
+        no trial completed, the best PRUNED one among those pruned at the largest last step
         (`hpcore.trial.best_trial`'s rule, kept incrementally: no scan of the history)."""
         self._sync()
         return self._incumbent.best()
@@ -409,16 +481,49 @@ class Study:
                 raise ValueError(f"no trial {tid} in study {self.name!r}")
         return tid
 
+    # -- intermediate values and pruning ---------------------------------------------------------------
+    def report(self, trial: Trial | int, value: Any, step: Any) -> None:
+        """Store an intermediate `value` of the running `trial` at `step`, at once (ask/tell users;
+        an objective given to `optimize` calls `trial.report(value, step)` on its handle).
+
+        step: an int >= 0 larger than every step this trial reported before (else `ValueError`
+            naming both: a stored value never changes); a bool or a float is a `TypeError`.
+        value: a real number; a bool, None or a string is a `TypeError`. NaN and ±inf are
+            stored as reported, and every pruner (but `NopPruner`) then prunes the trial.
+        Raises `TrialAlreadyFinished` for a finished trial (nothing is written)."""
+        tid = self._trial_id(trial)
+        number, step = checked_report(value, step)
+        self._reports.report(tid, step, number)
+
+    def should_prune(self, trial: Trial | int) -> bool:
+        """Whether the study's pruner says the running `trial` should stop now, judged on its
+        latest report and on every other trial's reports as stored now. False without a pruner
+        or before the trial's first report. Then end it with `tell(trial, state=TrialState.PRUNED)`.
+        Raises `RuntimeError` for a trial that has ended."""
+        tid = self._trial_id(trial)
+        current = self._trials[tid]
+        if current.state.finished:
+            raise RuntimeError(f"trial {tid} has ended ({current.state.value}): should_prune() asks about a running "
+                               "trial")
+        return self._reports.should_prune(tid)
+
     def tell(
         self,
         trial: Trial | int,
         value: Any = None,
         *,
+        state: TrialState | str | None = None,
         exception: BaseException | str | None = None,
         user_attrs: Mapping[str, Any] | None = None,
         params: Mapping[str, Any] | None = None,
     ) -> Trial:
-        """Finish a trial with its objective value, or as FAILED with `exception`.
+        """Finish a trial with its objective value, as PRUNED, or as FAILED with `exception`.
+
+        state: None (COMPLETE, or FAILED when `exception` is given), `TrialState.COMPLETE`,
+            `TrialState.PRUNED` (after `should_prune` said so: `value` defaults to the last value
+            the trial reported, None if it reported none; a given one must be a finite real
+            number) or `TrialState.FAILED` (with `exception`, or without: then its error says it
+            was told so). Its name ("PRUNED") works too.
 
         `trial` is a `Trial` this study handed out (one of another study is refused with a
         `ValueError`) or an integer id (a `bool` or a float is a `TypeError`). Any handle on the
@@ -437,10 +542,18 @@ class Study:
         current = self._trials[tid]
         if current.state.finished:
             raise TrialAlreadyFinished(current)
+        told = _told_state(state, exception)
         clean = None if params is None else self.space.validate(params)
         attrs = dict(current.user_attrs)
         attrs.update(self._storable(user_attrs or {}))
         now = time.time()
+        if told is TrialState.PRUNED:
+            if value is None:
+                return self._finish(tid, None, None, attrs, now, params=clean, pruned=True)
+            v, extra = parse_value(value)  # a bad value is a ValueError here: the trial stays RUNNING
+            return self._finish(tid, v, None, {**attrs, **extra}, now, params=clean, pruned=True, value_given=True)
+        if told is TrialState.FAILED and exception is None:
+            exception = "told FAILED (Study.tell(trial, state=TrialState.FAILED), no exception given)"
         if exception is not None:
             error = exception if isinstance(exception, str) else "".join(
                 traceback.format_exception(type(exception), exception, exception.__traceback__))
@@ -454,13 +567,23 @@ class Study:
         return self._finish(tid, v, None, attrs, now, params=clean)
 
     def _finish(self, tid: int, value: float | None, error: str | None, attrs: Mapping[Any, Any], now: float,
-                started_at: float | None = None, params: Mapping[str, Any] | None = None) -> Trial:
+                started_at: float | None = None, params: Mapping[str, Any] | None = None, *,
+                pruned: bool = False, value_given: bool = False) -> Trial:
         """Store a trial's result, once: raises `TrialAlreadyFinished` (after refreshing this
         handle's trials) when another handle or process finished it first. `attrs` are storable
-        already (`_storable`, or `parse_value` where the objective returned them)."""
+        already (`_storable`, or `parse_value` where the objective returned them).
+
+        pruned: finish it as PRUNED, with its last reported value unless `value_given`."""
+        if pruned:
+            state = TrialState.PRUNED
+            if not value_given:
+                self._sync()  # its reports, written by this process or a worker through the driver
+                last = last_report(self._trials[tid])
+                value = None if last is None else last[1]
+        else:
+            state = TrialState.COMPLETE if error is None else TrialState.FAILED
         fields: dict[str, Any] = {
-            "state": TrialState.COMPLETE if error is None else TrialState.FAILED,
-            "value": value, "error": error, "user_attrs": dict(attrs), "finished_at": now,
+            "state": state, "value": value, "error": error, "user_attrs": dict(attrs), "finished_at": now,
         }
         if started_at is not None:
             fields["started_at"] = started_at
@@ -540,8 +663,14 @@ class Study:
             (random, bayes) then runs until `timeout` or `stop()`. An `n_trials` that stops
             inside a Hyperband bracket gives one `PlanCutShortWarning`, with the plan's count.
         objective: `f(params) -> float`, or `f(params, budget) -> float` for multi-fidelity
-            strategies; it may also take `trial=` (the `Trial` record) and may return a dict with
-            a "value" key whose other keys are stored as user attributes.
+            strategies; it may return a dict with a "value" key whose other keys are stored as
+            user attributes. An objective with a parameter named `trial` (`f(params, trial)`,
+            `f(params, budget, trial)`) gets a `hpcore.RunningTrial` handle: the trial's id,
+            params, budget, previous_budget and config_id, and `trial.report(value, step)`,
+            `trial.should_prune()`, `trial.prune()` for pruning (`raise hpcore.TrialPruned()`
+            ends the trial as PRUNED with its last reported value). This works the same in
+            worker processes and on Dask, where each report travels to this process, which owns
+            the storage and the pruner (`hpcore.report_channel`), and back.
         n_workers: > 1 runs trials in parallel in local worker processes (`hpcore.execution.IsolatedPool`:
             no `if __name__ == "__main__":` guard needed, objectives defined in `__main__` work,
             one BLAS thread per worker, a worker that dies fails only its own trial, started for
@@ -551,7 +680,8 @@ class Study:
             (default: the executor's `n_workers` attribute when it has one, else 1).
         catch: exception types that make a FAILED trial; others stop the run (after marking the
             trial FAILED) and propagate.
-        max_failures: stop with `TooManyFailures` once more trials than this failed in this run.
+        max_failures: stop with `TooManyFailures` once more trials than this failed in this run
+            (a PRUNED trial is a result, not a failure: it does not count).
         timeout: seconds after which no trial starts. Trials still running in worker processes
             then (n_workers > 1, `trial_timeout`, an executor) are stopped at once: their
             workers are killed when the pool is this call's own (a Dask task is cancelled, but a
@@ -607,13 +737,27 @@ class Study:
         fn = PortableObjective(objective) if remote else objective
         if isinstance(executor, (ProcessPool, IsolatedPool)):  # no worker started yet: the pool starts them on first submit
             fn.check()  # one clear TypeError now, not a PicklingError in every trial
+        server = None
+        reporter: Any = None
+        if style.trial:  # the objective can report: in this process directly, from workers through a channel
+            if remote:
+                from hpcore.report_channel import ReportServer
+
+                server = ReportServer(self._reports, host=getattr(executor, "report_host", None) or "127.0.0.1")
+                reporter = server.client()
+            else:
+                reporter = self._reports
         run = OptimizeRun(self, fn, style, executor, n_trials, timeout, n_workers, catch, max_failures,
-                   callbacks, verbose, trial_timeout=trial_timeout)
+                   callbacks, verbose, trial_timeout=trial_timeout, reporter=reporter)
         try:
             run.loop()
         finally:
-            if own_pool:
-                run.executor.shutdown(wait=True, cancel_futures=True)
+            try:
+                if own_pool:
+                    run.executor.shutdown(wait=True, cancel_futures=True)
+            finally:
+                if server is not None:  # after the workers stopped: none is left waiting for an answer
+                    server.close()
         self._sync()
         return Result(self.best_trial, list(self._trials), self)
 
@@ -631,7 +775,7 @@ def _run_new(direction: str, objective: Callable[..., Any], space: Space | Mappi
              strategy: str | Strategy, n_trials: int | None, seed: int | None, **kwargs: Any) -> Result:
     """`minimize`/`maximize`: a study (new, or resumed with `storage` and `name`), then `optimize`.
     `n_trials=None` is the strategy's natural length (see `minimize`)."""
-    study_kw = {k: kwargs.pop(k) for k in ("storage", "name") if k in kwargs}
+    study_kw = {k: kwargs.pop(k) for k in ("storage", "name", "pruner") if k in kwargs}
     study = Study(space, strategy=strategy, direction=direction, seed=seed, **study_kw)
     return study.optimize(objective, n_trials=natural_n_trials(study) if n_trials is None else n_trials, **kwargs)
 
@@ -654,7 +798,7 @@ def minimize(objective: Callable[..., Any], space: Space | Mapping[str, Paramete
         `timeout` is given (pass a large `n_trials` to run until the timeout). An `n_trials`
         that stops inside a Hyperband bracket gives one `PlanCutShortWarning`.
 
-    Keyword arguments go to `Study` (storage, name) and `Study.optimize` (timeout, n_workers,
+    Keyword arguments go to `Study` (storage, name, pruner) and `Study.optimize` (timeout, n_workers,
     executor, catch, max_failures, callbacks, verbose, trial_timeout). With `storage` and `name`
     of an existing study it resumes that study, and n_trials=None is what is left of the plan or
     grid.

@@ -260,7 +260,8 @@ def test_a_study_file_written_before_the_mark_is_used_and_marked(tmp_path):
 
     db = tmp_path / "old.db"
     Study(SPACE, storage=db, name="a", seed=0).optimize(quadratic, n_trials=3, verbose=False)
-    _foreign_db(db, "PRAGMA application_id = 0", "PRAGMA user_version = 0")  # as files were written before
+    # As files were written before the mark: the version-1 tables, no header fields.
+    _foreign_db(db, "DROP TABLE intermediate_values", "PRAGMA application_id = 0", "PRAGMA user_version = 0")
     study = Study(storage=db, name="a")
     assert len(study.trials) == 3 and _marks(db) == (APPLICATION_ID, SCHEMA_VERSION)
     study.optimize(quadratic, n_trials=1, verbose=False)

@@ -2,7 +2,8 @@
 
 A storage only records; it never decides. Every write bumps a per-study version counter and
 stamps the changed trial with it, so a reader syncs incrementally (`trials_since`) instead of
-re-reading the whole history on every ask.
+re-reading the whole history on every ask. A report of an intermediate value (`report`) is such
+a write too, so readers in other processes see running trials' reports.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ import numpy as np
 
 from hpcore.trial import INTERRUPTED, Trial, TrialAlreadyFinished, TrialState
 
-__all__ = ["TRIAL_FIELDS", "NumberTaken", "Storage", "StudyRecord", "dumps_json", "open_storage", "storable_attrs"]
+__all__ = ["TRIAL_FIELDS", "NumberTaken", "Storage", "StudyRecord", "dumps_json", "open_storage", "report_on_waiting",
+           "step_not_after", "storable_attrs"]
 
 #: Trial fields a storage can update after creation.
 TRIAL_FIELDS = frozenset(
@@ -92,6 +94,16 @@ class Storage(ABC):
             compare-and-set in the storage; else raise `TrialAlreadyFinished` (with the stored
             record) and change nothing, not even the version."""
 
+    @abstractmethod
+    def report(self, study_id: int, number: int, step: int, value: float) -> None:
+        """Store the intermediate `value` a RUNNING trial reported at `step` (an int >= 0, checked
+        by the caller), at once, and bump the version (the trial comes back from `trials_since`
+        with it in `intermediate_values`). A stored value never changes: a `step` not larger
+        than every step the trial reported before is a `ValueError` naming both steps.
+        Raises `TrialAlreadyFinished` for a finished trial and `ValueError` for a WAITING one,
+        writing nothing. NaN and ±inf are stored as given. Per report the cost is a few indexed
+        statements, never a scan of the trial's reports."""
+
     def finish_trial(self, study_id: int, number: int, **fields: Any) -> Trial:
         """Finish a trial that is not finished yet: `fields` must hold a finished `state`, and
         are written by compare-and-set (`update_trial(only_unfinished=True)`), so of several
@@ -128,7 +140,18 @@ class Storage(ABC):
 def check_finish_fields(fields: Mapping[str, Any]) -> None:
     """Refuse fields `finish_trial` cannot write (a state that is not finished)."""
     if "state" not in fields or not TrialState(fields["state"]).finished:
-        raise ValueError(f"finish_trial needs a finished state (COMPLETE or FAILED), got {fields.get('state')!r}")
+        raise ValueError(f"finish_trial needs a finished state (COMPLETE, PRUNED or FAILED), got "
+                         f"{fields.get('state')!r}")
+
+
+def step_not_after(number: int, step: int, last: int) -> ValueError:
+    """The error of a report whose step does not follow the trial's last reported one."""
+    return ValueError(f"trial {number} reported step {step}, but its last reported step is {last}: steps must "
+                      "increase (a stored value never changes; report each step once, in order)")
+
+
+def report_on_waiting(number: int) -> ValueError:
+    return ValueError(f"trial {number} is WAITING (enqueued, not started): only a running trial reports values")
 
 
 def _json_default(o: Any) -> Any:

@@ -6,8 +6,15 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from hpcore.storage.base import TRIAL_FIELDS, NumberTaken, Storage, StudyRecord
-from hpcore.trial import Trial, TrialAlreadyFinished, TrialState
+from hpcore.storage.base import (
+    TRIAL_FIELDS,
+    NumberTaken,
+    Storage,
+    StudyRecord,
+    report_on_waiting,
+    step_not_after,
+)
+from hpcore.trial import IntermediateValues, Trial, TrialAlreadyFinished, TrialState
 
 __all__ = ["MemoryStorage"]
 
@@ -93,6 +100,25 @@ class MemoryStorage(Storage):
                 self._owners[study_id][number] = owner
             self._stamp(study_id, number)
             return new
+
+    def report(self, study_id: int, number: int, step: int, value: float) -> None:
+        with self._lock:
+            trials = self._trials[study_id]
+            if not 0 <= number < len(trials):
+                raise KeyError(f"no trial {number} in study {study_id}")
+            current = trials[number]
+            if current.state.finished:
+                raise TrialAlreadyFinished(current)
+            if current.state is TrialState.WAITING:
+                raise report_on_waiting(number)
+            values = current.intermediate_values
+            if not isinstance(values, IntermediateValues):
+                values = IntermediateValues(values)
+            last = values.last
+            if last is not None and step <= last[0]:
+                raise step_not_after(number, step, last[0])
+            trials[number] = current.replace(intermediate_values=values.appended(step, value))
+            self._stamp(study_id, number)
 
     def trials_since(self, study_id: int, version: int) -> tuple[list[Trial], int]:
         with self._lock:

@@ -11,12 +11,20 @@ table and they cannot be confused with a user's table, which a marker table coul
 used only if it is empty (new), marked as hpcore's, or an unmarked file written by hpcore before
 the mark existed (recognised by its exact tables and columns, then marked). Anything else is
 refused before anything in it changes: no WAL switch, no table created.
+
+Schema versions: 1 (studies, trials); 2 adds `intermediate_values` (one row per report: study,
+trial number, step, value, and the study version that wrote it, so readers fetch only new
+reports). A version-1 file is migrated in place when opened: the new table and index and the
+new `user_version` in one write transaction, so a crash leaves it at version 1 or 2, never
+between. A file that cannot be written (read-only) opens at version 1 all the same, for
+reading: its trials have no intermediate values and reporting is refused.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import math
 import random
 import sqlite3
 import threading
@@ -25,8 +33,16 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
-from hpcore.storage.base import TRIAL_FIELDS, NumberTaken, Storage, StudyRecord, dumps_json
-from hpcore.trial import Trial, TrialAlreadyFinished, TrialState
+from hpcore.storage.base import (
+    TRIAL_FIELDS,
+    NumberTaken,
+    Storage,
+    StudyRecord,
+    dumps_json,
+    report_on_waiting,
+    step_not_after,
+)
+from hpcore.trial import IntermediateValues, Trial, TrialAlreadyFinished, TrialState
 
 __all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "SQLiteStorage", "StudyFileError"]
 
@@ -35,14 +51,16 @@ T = TypeVar("T")
 #: `PRAGMA application_id` of an hpcore study file: the ASCII bytes "hpco".
 APPLICATION_ID = 0x6870636F
 #: `PRAGMA user_version` of the schema below; a file with a larger one is from a newer hpcore.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 class StudyFileError(sqlite3.DatabaseError):
     """A path that cannot be used as an hpcore study file; the message names the path and the
     cause. A `sqlite3.DatabaseError`, so code that catches SQLite's errors catches it too."""
 
-_SCHEMA = """
+#: The layout of schema version 1, frozen: what unmarked files from before the mark hold, and
+#: what a version-1 file is migrated from.
+_SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS studies (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     name TEXT NOT NULL UNIQUE,
@@ -77,6 +95,27 @@ CREATE INDEX IF NOT EXISTS trials_by_version ON trials (study_id, version);
 CREATE INDEX IF NOT EXISTS trials_by_state ON trials (study_id, state);
 """
 
+#: What version 2 adds. The value is NULL for NaN (SQLite stores a NaN REAL as NULL), read back
+#: as NaN. WITHOUT ROWID: rows live in the primary key's b-tree, where a trial's last step is
+#: one lookup.
+_SCHEMA_V2 = """
+CREATE TABLE IF NOT EXISTS intermediate_values (
+    study_id INTEGER NOT NULL REFERENCES studies(id),
+    number INTEGER NOT NULL,
+    step INTEGER NOT NULL,
+    value REAL,
+    version INTEGER NOT NULL,
+    PRIMARY KEY (study_id, number, step)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS intermediate_values_by_version ON intermediate_values (study_id, version);
+"""
+
+_SCHEMA = _SCHEMA_V1 + _SCHEMA_V2
+
+
+def _statements(schema: str) -> list[str]:
+    return [stmt for stmt in (s.strip() for s in schema.split(";")) if stmt]
+
 
 def _tables(c: sqlite3.Connection) -> dict[str, tuple[str, ...]]:
     """Table name -> column names, of the user's tables (not SQLite's own)."""
@@ -91,12 +130,11 @@ def _quote(name: str) -> str:
 
 @functools.cache
 def _hpcore_tables() -> dict[str, tuple[str, ...]]:
-    """The tables and columns `_SCHEMA` creates (read from an in-memory database, so there is one
-    definition of the schema). Unmarked files from before the mark have exactly these: when the
-    schema changes, freeze this for them as the version-1 layout."""
+    """The tables and columns of the version-1 layout (read from an in-memory database, so there
+    is one definition of the schema). Unmarked files from before the mark have exactly these."""
     c = sqlite3.connect(":memory:")
     try:
-        c.executescript(_SCHEMA)
+        c.executescript(_SCHEMA_V1)
         return _tables(c)
     finally:
         c.close()
@@ -127,6 +165,9 @@ class SQLiteStorage(Storage):
         self.path = Path(path)
         self._timeout = timeout
         self._lock = threading.RLock()
+        # Intermediate values read so far, per study: (the study version they are complete up
+        # to, trial number -> values), so a sync reads only the reports written since.
+        self._reports: dict[int, tuple[int, dict[int, IntermediateValues]]] = {}
         if self.path.is_dir():
             raise StudyFileError(f"cannot use {self.path} as a study file: it is a folder")
         try:
@@ -168,17 +209,29 @@ class SQLiteStorage(Storage):
         if mode.lower() != "wal":
             raise sqlite3.OperationalError(f"could not switch {self.path} to WAL (got {mode})")
         self._conn.execute("PRAGMA synchronous = NORMAL")
-        if kind == "hpcore":
-            return  # marked in the transaction that created its tables: nothing to set up
-        with self._write() as c:
-            # Again under the write lock: another process may have set the file up meanwhile.
-            kind = self._classify()
-            if kind == "empty":
-                for stmt in filter(None, (s.strip() for s in _SCHEMA.split(";"))):
-                    c.execute(stmt)
-            if kind != "hpcore":
-                c.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        self._has_reports = True
+        if kind == "hpcore" and self._user_version() == SCHEMA_VERSION:
+            return  # set up in the transaction that created or migrated its tables
+        try:
+            with self._write() as c:
+                # Again under the write lock: another process may have set the file up meanwhile.
+                kind = self._classify()
+                if kind == "empty":
+                    for stmt in _statements(_SCHEMA):
+                        c.execute(stmt)
+                elif kind == "unmarked" or self._user_version() < SCHEMA_VERSION:
+                    for stmt in _statements(_SCHEMA_V2):  # version 1 -> 2
+                        c.execute(stmt)
+                if kind != "hpcore":
+                    c.execute(f"PRAGMA application_id = {APPLICATION_ID}")
                 c.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        except sqlite3.OperationalError as e:
+            if kind != "hpcore" or "readonly" not in str(e).lower():
+                raise
+            self._has_reports = False  # a read-only version-1 file: readable, without reports
+
+    def _user_version(self) -> int:
+        return self._conn.execute("PRAGMA user_version").fetchone()[0]
 
     def _classify(self) -> str:
         """What the file is: 'hpcore' (marked), 'unmarked' (hpcore's tables from before the
@@ -299,6 +352,39 @@ class SQLiteStorage(Storage):
 
     _TRIAL_SELECT = "SELECT " + ", ".join(_COLUMNS) + " FROM trials"
 
+    @staticmethod
+    def _with_reports(trial: Trial, values: IntermediateValues | None) -> Trial:
+        """`trial` with its intermediate values. A PRUNED trial's value is its last report, and
+        SQLite stores a NaN as NULL: a NULL value with reports is that NaN."""
+        if not values:
+            return trial
+        value = trial.value
+        if value is None and trial.state is TrialState.PRUNED:
+            value = values.last[1]  # type: ignore[index]
+        return trial.replace(intermediate_values=values, value=value)
+
+    def _trial_reports(self, c: sqlite3.Connection, study_id: int, number: int) -> IntermediateValues:
+        """One trial's intermediate values, read whole (for the record a write returns)."""
+        if not self._has_reports:
+            return IntermediateValues()
+        rows = c.execute("SELECT step, value FROM intermediate_values WHERE study_id = ? AND number = ? ORDER BY step",
+                         (study_id, number)).fetchall()
+        return IntermediateValues([(step, math.nan if v is None else v) for step, v in rows])
+
+    def _read_reports(self, c: sqlite3.Connection, study_id: int, now: int) -> dict[int, IntermediateValues]:
+        """The study's intermediate values up to version `now` (inside a read transaction that
+        saw `now`): the cached ones, grown by the rows written since the last read."""
+        upto, values = self._reports.get(study_id, (0, {}))
+        if not self._has_reports or upto >= now:
+            return values
+        rows = c.execute("SELECT number, step, value FROM intermediate_values WHERE study_id = ? AND version > ? "
+                         "AND version <= ? ORDER BY number, step", (study_id, upto, now)).fetchall()
+        empty = IntermediateValues()
+        for number, step, v in rows:  # within a trial, steps were written in increasing order
+            values[number] = values.get(number, empty).appended(step, math.nan if v is None else v)
+        self._reports[study_id] = (now, values)
+        return values
+
     def create_trial(self, study_id: int, number: int | None, **fields: Any) -> Trial:
         owner = fields.pop("owner", None)
         fields.setdefault("user_attrs", {})
@@ -357,10 +443,41 @@ class SQLiteStorage(Storage):
                                 (study_id, number)).fetchone()
                 if row is None:
                     raise KeyError(f"no trial {number} in study {study_id}")
+                trial = self._with_reports(self._trial_from_row(row), self._trial_reports(c, study_id, number))
                 if cur.rowcount == 0:
-                    raise TrialAlreadyFinished(self._trial_from_row(row))  # rolls the version bump back
-                return self._trial_from_row(row)
+                    raise TrialAlreadyFinished(trial)  # rolls the version bump back
+                return trial
         return self._retry(do)
+
+    def report(self, study_id: int, number: int, step: int, value: float) -> None:
+        if not self._has_reports:
+            raise StudyFileError(f"cannot store intermediate values in {self.path}: it is a read-only study file "
+                                 f"of schema version 1 (make it writable once to migrate it to version "
+                                 f"{SCHEMA_VERSION})")
+
+        def do() -> None:
+            with self._write() as c:
+                row = c.execute("SELECT state FROM trials WHERE study_id = ? AND number = ?",
+                                (study_id, number)).fetchone()
+                if row is None:
+                    raise KeyError(f"no trial {number} in study {study_id}")
+                if row[0] != TrialState.RUNNING.value:
+                    if row[0] == TrialState.WAITING.value:
+                        raise report_on_waiting(number)
+                    full = c.execute(self._TRIAL_SELECT + " WHERE study_id = ? AND number = ?",
+                                     (study_id, number)).fetchone()
+                    raise TrialAlreadyFinished(
+                        self._with_reports(self._trial_from_row(full), self._trial_reports(c, study_id, number)))
+                last = c.execute("SELECT MAX(step) FROM intermediate_values WHERE study_id = ? AND number = ?",
+                                 (study_id, number)).fetchone()[0]
+                if last is not None and step <= last:
+                    raise step_not_after(number, step, last)
+                version = self._bump(c, study_id)
+                c.execute("UPDATE trials SET version = ? WHERE study_id = ? AND number = ?",
+                          (version, study_id, number))
+                c.execute("INSERT INTO intermediate_values (study_id, number, step, value, version) "
+                          "VALUES (?, ?, ?, ?, ?)", (study_id, number, step, value, version))
+        self._retry(do)
 
     def trials_since(self, study_id: int, version: int) -> tuple[list[Trial], int]:
         def do() -> tuple[list[Trial], int]:
@@ -371,9 +488,10 @@ class SQLiteStorage(Storage):
                 now = c.execute("SELECT version FROM studies WHERE id = ?", (study_id,)).fetchone()[0]
                 rows = c.execute(self._TRIAL_SELECT + " WHERE study_id = ? AND version > ? ORDER BY number",
                                  (study_id, version)).fetchall()
+                reports = self._read_reports(c, study_id, now)
             finally:
                 c.execute("COMMIT")
-            return [self._trial_from_row(r) for r in rows], now
+            return [self._with_reports(self._trial_from_row(r), reports.get(r[0])) for r in rows], now
         return self._retry(do)
 
     def running_owners(self, study_id: int) -> dict[int, str]:
