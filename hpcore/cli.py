@@ -4,6 +4,8 @@
     hpcore run train.py:objective --space space.json --strategy bayes --trials 100 --storage study.db
     hpcore show study.db [--name N] [--sort value|id] [--top K] [--trial ID]
     hpcore plot study.db [--name N] --out plots/
+    hpcore report study.db [--name N] [-o report.html]   one HTML file, no network needed
+    hpcore dashboard study.db [--port 8080]       a live view while a study runs
     hpcore bench synthetic ...                    strategy comparison (benchmarks/compare.py)
     hpcore bench mnist ...                        Keras MNIST benchmark (benchmarks/mnist_keras.py)
 
@@ -20,6 +22,7 @@ import importlib
 import importlib.util
 import inspect
 import json
+import math
 import shlex
 import sys
 import textwrap
@@ -186,10 +189,11 @@ def _recommended(record: Any, trials: list[Any]) -> Any:
 
 def _show_study(record: Any, trials: list[Any], sort: str, top: int, path: str = "STUDY.db") -> str:
     from hpcore.plots import best_trial
-    from hpcore.trial import TrialState
+    from hpcore.trial import TrialState, last_report
 
+    pruner = (record.attrs or {}).get("pruner")
     lines = [(f"== study {record.name!r}: {record.direction}, strategy {_strategy_text(record.strategy)}, "
-              f"seed {record.seed} ==")]
+              + (f"pruner {_strategy_text(pruner)}, " if pruner else "") + f"seed {record.seed} ==")]
     counts = Counter(t.state.value for t in trials)
     order = [s.value for s in TrialState]
     lines.append(f"trials: {len(trials)}" + (" (" + ", ".join(f"{counts[s]} {s}" for s in order if counts[s]) + ")"
@@ -201,6 +205,9 @@ def _show_study(record: Any, trials: list[Any], sort: str, top: int, path: str =
         lines.append("best: none (no trial completed with a finite value)")
     else:
         at = f" at budget {_fmt_value(best.budget)}" if best.budget is not None else ""
+        if best.state is TrialState.PRUNED:  # nothing completed: the trial pruned furthest
+            last = last_report(best)
+            at += (f" (PRUNED at step {last[0]}" if last else " (PRUNED") + "; no trial completed)"
         params = ", ".join(f"{k}={_fmt_param(v)}" for k, v in best.params.items())
         lines.append(f"best: trial {best.id}, value {_fmt_value(best.value)}{at}: {params}")
         rec = _recommended(record, trials)
@@ -216,25 +223,37 @@ def _show_study(record: Any, trials: list[Any], sort: str, top: int, path: str =
     else:
         def key(t: Any) -> tuple:
             budget = -float(t.budget) if t.budget is not None else 0.0
-            return (0, budget, sign * t.value, t.id) if t.ok else (1, 0.0, 0.0, t.id)
+            if t.ok:
+                return (0, budget, sign * t.value, t.id)
+            last = last_report(t)
+            if t.state is TrialState.PRUNED and t.value is not None and math.isfinite(t.value):
+                return (1, -(last[0] if last else -1), sign * t.value, t.id)  # furthest first, then best
+            return (2, 0.0, 0.0, t.id)
         ordered = sorted(trials, key=key)
-        how = f"by value ({'largest budget first, ' if with_budget else ''}best first; unfinished and failed last)"
+        how = (f"by value ({'largest budget first, ' if with_budget else ''}best first; then pruned, furthest "
+               "first; unfinished and failed last)")
     shown = ordered if top <= 0 else ordered[:top]
     names: list[str] = list(record.space) if record.space else []
     for t in trials:
         for k in t.params:
             if k not in names:
                 names.append(k)
-    headers = ["id", "state", "value"] + (["budget"] if with_budget else []) + ["seconds"] + names
+    with_steps = any(t.intermediate_values for t in trials)
+    headers = (["id", "state", "value"] + (["budget"] if with_budget else []) + (["step"] if with_steps else [])
+               + ["seconds"] + names)
     rows = []
     for t in shown:
         row = [str(t.id), t.state.value, _fmt_value(t.value)]
         if with_budget:
             row.append(_fmt_value(t.budget))
+        if with_steps:  # the last step it reported (where a pruned trial stopped)
+            last = last_report(t)
+            row.append("-" if last is None else str(last[0]))
         row.append("-" if t.duration is None else f"{t.duration:.3g}")
         row += [_fmt_param(t.params[n]) if n in t.params else "-" for n in names]
         rows.append(row)
-    right = [True, False, True] + ([True] if with_budget else []) + [True] + [False] * len(names)
+    right = [True, False, True] + ([True] if with_budget else []) + ([True] if with_steps else []) + [True] \
+        + [False] * len(names)
     more = f" (first {len(shown)} of {len(trials)}; --top 0 shows all)" if len(shown) < len(trials) else ""
     lines.append(f"\ntrials {how}{more}:")
     lines.append(_table(headers, rows, right))
@@ -277,10 +296,30 @@ def _show_trial(record: Any, trial: Any) -> str:
         if values:
             lines.append(f"{title}:")
             lines += [f"  {k}: {json.dumps(v, default=str)}" for k, v in values.items()]
+    lines += _reports_lines(trial.intermediate_values)
     if trial.error:
         lines.append("error:")
         lines += _indented(trial.error)
     return "\n".join(lines)
+
+
+#: `hpcore show --trial` lists this many reports at each end of a longer history.
+_REPORTS_SHOWN = 10
+
+
+def _reports_lines(values: Any) -> list[str]:
+    """The intermediate values of one trial, step by step (the first and last ten of many)."""
+    if not values:
+        return []
+    steps = list(values)
+    lines = [f"intermediate values: {len(steps)} reports, steps {steps[0]} to {steps[-1]}"]
+    head, tail = (steps, []) if len(steps) <= 2 * _REPORTS_SHOWN else (steps[:_REPORTS_SHOWN], steps[-_REPORTS_SHOWN:])
+    width = len(str(steps[-1]))
+    lines += [f"  step {str(s).rjust(width)}: {_fmt_value(values[s])}" for s in head]
+    if tail:
+        lines.append(f"  ... {len(steps) - 2 * _REPORTS_SHOWN} more ...")
+        lines += [f"  step {str(s).rjust(width)}: {_fmt_value(values[s])}" for s in tail]
+    return lines
 
 
 def _one_trial(storage: Any, args: argparse.Namespace) -> str:
@@ -333,7 +372,8 @@ def cmd_plot(args: argparse.Namespace) -> int:
         out = Path(args.out) if args.out else Path(args.study).with_name(Path(args.study).stem + "-plots")
         for rec in records:
             trials = _trials(storage, rec)
-            report = plots.plot_study(trials, rec.space or None, rec.direction, out, name=rec.name)
+            report = plots.plot_study(trials, rec.space or None, rec.direction, out, name=rec.name,
+                                      metric=plots.metric_name(rec.attrs, trials))
             print(f"study {rec.name!r} ({len(trials)} trials):")
             for f in report.files:
                 print(f"  {f}")
@@ -341,6 +381,37 @@ def cmd_plot(args: argparse.Namespace) -> int:
                 print(f"  note: {note}")
     finally:
         storage.close()
+    return 0
+
+
+# -- hpcore report, hpcore dashboard ---------------------------------------------------------------------------
+def _report_errors(fn: Callable[[], Any]) -> Any:
+    """Run `fn`, turning what a user can fix (a file that is not a study file, an unknown study,
+    plotly missing, a port in use) into one line with exit code 2."""
+    import sqlite3
+
+    from hpcore.report.errors import MissingPlotly, ReportError
+
+    try:
+        return fn()
+    except (MissingPlotly, ReportError, sqlite3.DatabaseError) as e:  # StudyFileError names the file
+        raise UsageError(str(e)) from None
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from hpcore.report.build import write_report
+
+    path = _report_errors(lambda: write_report(args.study, out=args.out, names=args.name))
+    print(f"report written to {path}")
+    return 0
+
+
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    from hpcore.report.server import serve
+
+    if args.poll <= 0:
+        raise UsageError("--poll must be > 0 seconds")
+    _report_errors(lambda: serve(args.study, host=args.host, port=args.port, poll_seconds=args.poll))
     return 0
 
 
@@ -592,7 +663,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "(Hartmann-6) with Bayesian optimisation. The Keras demo stores its study in "
                                    "OUT/NAME/study.db (NAME is demo-mnist-hyperband-DATE-TIME), the synthetic one "
                                    "in OUT/demo.db; plots go to OUT/demo-plots/. The study's path and the command "
-                                   "to inspect it are printed at the end.")
+                                   "to inspect it are printed at the end, then the path of its HTML report, "
+                                   "written next to the study file (STUDY-report.html; needs plotly).")
     p.add_argument("--out", default="runs", help="folder for the study file and plots (default: runs)")
     p.add_argument("--trials", type=int, default=None,
                    help="trials of the synthetic demo (default 30 with bayes, 200 with random); the Keras demo "
@@ -641,13 +713,45 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_show)
 
     p = sub.add_parser("plot", help="plot studies as PNG files",
-                       description="Optimisation history, parameters against the objective, parallel coordinates "
-                                   "of the best trials and, for multi-fidelity studies, Hyperband rungs; one PNG "
-                                   "each, named NAME_history.png etc. Needs matplotlib (pip install 'hpcore[plot]').")
+                       description="Optimisation history, parameters against the value, parallel coordinates "
+                                   "of the best trials, Hyperband rungs (multi-fidelity studies) and learning curves "
+                                   "(trials that reported intermediate values, or Keras per-epoch histories); one PNG "
+                                   "each: NAME_history.png, NAME_params.png, NAME_parallel.png, NAME_rungs.png, "
+                                   "NAME_curves.png. The value axis is named after the study's metric when known "
+                                   "(the study attribute 'metric', or the Keras objective). Needs matplotlib "
+                                   "(pip install 'hpcore[plot]').")
     p.add_argument("study", metavar="STUDY.db", help="study file (SQLite)")
     p.add_argument("--name", default=None, help="only this study (default: every study in the file)")
     p.add_argument("--out", default=None, metavar="DIR", help="output folder (default: STUDY-plots next to the file)")
     p.set_defaults(func=cmd_plot)
+
+    p = sub.add_parser("report", help="write a study as one HTML file (no network needed to open it)",
+                       description="One self-contained HTML page of the studies in a study file: summary, optimisation "
+                                   "history, parameter importance (functional ANOVA of hpcore's GP), contour, each "
+                                   "parameter against the value, parallel coordinates, Hyperband rungs, learning "
+                                   "curves, a sortable and filterable table of trials and the failed trials' "
+                                   "tracebacks. The file is read-only to it, so a running study can be reported. "
+                                   "Needs plotly (pip install 'hpcore[report]').")
+    p.add_argument("study", metavar="STUDY.db", help="study file (SQLite)")
+    p.add_argument("--name", action="append", default=None, metavar="NAME",
+                   help="only this study (repeatable; default: every study in the file, one page with a study picker)")
+    p.add_argument("-o", "--out", default=None, metavar="REPORT.html",
+                   help="the file to write (default: STUDY-report.html next to the study file)")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("dashboard", help="serve a live view of the studies in a file",
+                       description="A local web server showing the report page of each study in a study file, "
+                                   "updated in place while a study runs (the page polls every --poll seconds). "
+                                   "Read-only: the file is opened read-only, and the server serves nothing but "
+                                   "its page and its JSON. Ctrl-C stops it. Needs plotly (pip install "
+                                   "'hpcore[report]').")
+    p.add_argument("study", metavar="STUDY.db", help="study file (SQLite)")
+    p.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 takes a free one)")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default 127.0.0.1, this machine only; 0.0.0.0 lets others connect)")
+    p.add_argument("--poll", type=float, default=2.0, metavar="SECONDS",
+                   help="seconds between the page's checks for new trials (default 2)")
+    p.set_defaults(func=cmd_dashboard)
 
     p = sub.add_parser("bench", help="benchmarks: synthetic strategy comparison, Keras MNIST",
                        description="Run a benchmark suite; arguments after the suite name go to it "

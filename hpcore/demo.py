@@ -7,7 +7,8 @@ Hartmann-6 (known optimum -3.32237) with Bayesian optimisation, or random search
 strategy is not installed. The Keras demo's study is stored where the tuner keeps its project,
 `OUT/<name>/study.db` (name `demo-mnist-hyperband-<date>-<time>`), the synthetic demo's in
 `OUT/demo.db`; plots are written to `OUT/demo-plots/`, and the best configuration and the
-study's path are printed.
+study's path are printed. It ends by writing the study's HTML report next to the study file
+(`OUT/demo-report.html`, `OUT/<name>/study-report.html`) and printing its path.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ class DemoResult:
     best_value: float | None
     plots: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    report: Path | None = None  # the HTML report, written next to the study file
 
 
 def _keras_adapter() -> tuple[Any, Callable[[], Any]] | str:
@@ -100,7 +102,23 @@ def _report(result: DemoResult, echo: Callable[[str], None]) -> DemoResult:
             echo(f"  {p.name}")
     for note in result.notes:
         echo(f"note: {note}")
+    if result.storage is not None:
+        _write_report(result, echo)
     return result
+
+
+def _write_report(result: DemoResult, echo: Callable[[str], None]) -> None:
+    """The study's HTML report next to its file (`hpcore report`), and its path, printed last."""
+    from hpcore.report.build import write_report
+    from hpcore.report.errors import MissingPlotly
+
+    assert result.storage is not None
+    try:
+        result.report = write_report(result.storage, names=[result.study_name])
+    except MissingPlotly as e:
+        echo(f"note: no HTML report: {e}")
+        return
+    echo(f"report: {result.report}  (open it in a browser; while a study runs: hpcore dashboard {result.storage})")
 
 
 # -- synthetic ---------------------------------------------------------------------------------------------------------
