@@ -17,7 +17,8 @@ import time
 import traceback
 import warnings
 from collections.abc import Callable, Mapping
-from concurrent.futures import BrokenExecutor, Executor, Future
+from concurrent.futures import BrokenExecutor, CancelledError, Executor, Future
+from concurrent.futures import wait as futures_wait
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -323,6 +324,22 @@ def process_pool(n_workers: int) -> ProcessPool:
     return ProcessPool(n_workers)
 
 
+def _load_only(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> None:
+    """Do nothing. Sent to a new worker before its first call, with that call's arguments: the
+    worker's start-up, and the unpickling of those arguments (which imports the objective's
+    modules there), then happen before that call's clock starts (`IsolatedPool.running_since`)."""
+
+
+def _settle(target: Future, source: Future) -> None:
+    """Give `target` the outcome of the finished `source`."""
+    if source.cancelled():
+        target.set_exception(CancelledError("the call was cancelled in its worker's pool"))
+    elif source.exception() is not None:
+        target.set_exception(source.exception())
+    else:
+        target.set_result(source.result())
+
+
 class IsolatedPool(Executor):
     """`n_workers` worker processes, each in a `ProcessPool` of its own, so that one call can be
     stopped without touching the others: `kill(future)` kills the worker running it, and the
@@ -332,9 +349,12 @@ class IsolatedPool(Executor):
     the calls running in the others fail with it. A worker that dies by itself (`os._exit`, a
     kill for memory) fails only its own call here too, and is replaced at the next submit.
 
-    Each worker runs one call at a time, started as soon as it is submitted: submitting while
-    all `n_workers` calls are unfinished raises `RuntimeError` (there is no queue, so that a
-    call's time in the worker is the time since its submit).
+    Each worker runs one call at a time: submitting while all `n_workers` calls are unfinished
+    raises `RuntimeError`. There is no queue, so a call starts as soon as its worker is ready:
+    at once in a started worker, and after the start-up of a new one (a fresh interpreter, which
+    imports hpcore and, while unpickling a first no-op call with the same arguments, the
+    objective's modules: seconds under load). `running_since(future)` says when that was, so
+    that a trial's timeout counts its own time only.
     """
 
     def __init__(self, n_workers: int) -> None:
@@ -344,23 +364,77 @@ class IsolatedPool(Executor):
         self._lock = threading.Lock()
         self._pools: list[ProcessPool | None] = [None] * n_workers  # started at their first call
         self._calls: list[Future | None] = [None] * n_workers  # each worker's last call
+        # Each worker's last warm-up call (`_load_only`): the worker is started once it is done.
+        self._ready: list[Future | None] = [None] * n_workers
+        # When each worker's last call was handed to the started worker (time.monotonic()); None
+        # while the worker is starting.
+        self._since: list[float | None] = [None] * n_workers
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
-        """Run `fn(*args, **kwargs)` in an idle worker (a new one after a kill or a death)."""
+        """Run `fn(*args, **kwargs)` in an idle worker (a new one after a kill or a death).
+
+        Never waits for a worker to start: a new worker first gets a no-op call with the same
+        arguments (`_load_only`), and the call itself follows when that returns, from the pool's
+        own thread; the future returned stands for it meanwhile. The arguments of a first call
+        thus travel twice, the others once, as before."""
         with self._lock:
             i = next((i for i, call in enumerate(self._calls) if call is None or call.done()), None)
             if i is None:
                 raise RuntimeError(f"all {self.n_workers} workers of this IsolatedPool are busy")
-            pool = self._pools[i]
+            pool, warm_up = self._pools[i], None
             if pool is not None:
+                ready = self._ready[i]
                 try:
-                    self._calls[i] = pool.submit(fn, *args, **kwargs)
-                    return self._calls[i]
+                    if ready is not None and ready.done():  # a started worker: the call runs at once
+                        self._calls[i] = pool.submit(fn, *args, **kwargs)
+                        self._since[i] = time.monotonic()
+                        return self._calls[i]
+                    # Still starting (its last call was cancelled meanwhile): load these arguments too.
+                    warm_up = pool.submit(_load_only, fn, *args, **kwargs)
                 except BrokenExecutor:  # its worker died in the previous call
                     pool.shutdown(wait=False, cancel_futures=True)
-            self._pools[i] = ProcessPool(1)
-            self._calls[i] = self._pools[i].submit(fn, *args, **kwargs)
-            return self._calls[i]
+                    pool = None
+            if pool is None:
+                pool = self._pools[i] = ProcessPool(1)
+                warm_up = pool.submit(_load_only, fn, *args, **kwargs)
+            assert warm_up is not None
+            self._ready[i] = warm_up
+            call = self._calls[i] = Future()
+            self._since[i] = None
+        # Outside the lock: the callback takes it, and runs here at once if the warm-up is done.
+        warm_up.add_done_callback(lambda done: self._hand_over(i, pool, call, done, fn, args, kwargs))
+        return call
+
+    def _hand_over(self, i: int, pool: ProcessPool, call: Future, warm_up: Future,
+                   fn: Callable[..., Any], args: tuple, kwargs: dict) -> None:
+        """Worker `i`'s warm-up ended: submit the call it stands in for, unless the call was
+        cancelled meanwhile. A warm-up that failed (a worker that died starting, arguments
+        that cannot be unpickled there) fails the call with its error; a worker killed or shut
+        down meanwhile fails it with the pool's."""
+        if not call.set_running_or_notify_cancel():  # cancelled while its worker started
+            return
+        if warm_up.cancelled() or warm_up.exception() is not None:
+            _settle(call, warm_up)
+            return
+        with self._lock:
+            try:
+                real = pool.submit(fn, *args, **kwargs)
+            except (BrokenExecutor, RuntimeError) as e:  # broken, or shut down by kill/shutdown
+                call.set_exception(e)
+                return
+            if self._calls[i] is call:
+                self._since[i] = time.monotonic()
+        real.add_done_callback(lambda done: _settle(call, done))
+
+    def running_since(self, future: Future) -> float | None:
+        """When the unfinished call behind `future` reached its started worker, in
+        `time.monotonic()` seconds: the start of its own run time, give or take the time its
+        arguments take to travel (as for every call). None while its worker is still starting."""
+        with self._lock:
+            i = next((i for i, call in enumerate(self._calls) if call is future), None)
+            if i is None:
+                raise ValueError("the future is not the last call of any worker of this IsolatedPool")
+            return self._since[i]
 
     def kill(self, future: Future) -> bool:
         """Stop the call behind `future`: kill its worker (and the worker's own child processes)
@@ -372,15 +446,21 @@ class IsolatedPool(Executor):
             if future.done():
                 return False
             pool, self._pools[i], self._calls[i] = self._pools[i], None, None
+            self._ready[i] = self._since[i] = None
         assert pool is not None
         pool.shutdown(wait=True, cancel_futures=True)
         return True
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        """Stop every worker; `cancel_futures` kills the running calls instead of waiting for them."""
+        """Stop every worker; `cancel_futures` kills the running calls instead of waiting for them.
+        A call whose worker is still starting fails with the pool's `RuntimeError`, unless
+        `wait` is true and `cancel_futures` false: it then runs first, as the others do."""
+        if wait and not cancel_futures:
+            futures_wait([call for call in list(self._calls) if call is not None])
         with self._lock:
             pools, self._pools = self._pools, [None] * self.n_workers
             self._calls = [None] * self.n_workers
+            self._ready, self._since = [None] * self.n_workers, [None] * self.n_workers
         for pool in pools:
             if pool is not None:
                 pool.shutdown(wait=wait, cancel_futures=cancel_futures)

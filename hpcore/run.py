@@ -144,7 +144,8 @@ class OptimizeRun:
         self.deadline = None if timeout is None or math.isinf(timeout) else time.monotonic() + timeout
         self.inline = isinstance(executor, InlineExecutor)
         self.in_flight: dict[Future, Trial] = {}
-        self.trial_deadlines: dict[Future, float] = {}  # with trial_timeout: when each trial is over time
+        # With trial_timeout: the earliest time each trial can be over time (see `_stop_trials_over_time`).
+        self.trial_deadlines: dict[Future, float] = {}
         self.started = self.completed = self.failed = self.pruned = 0
         self.first_error: str | None = None
         self.exhausted = False
@@ -221,17 +222,30 @@ class OptimizeRun:
     def _stop_trials_over_time(self) -> None:
         """Kill the worker of each trial running past its `trial_timeout` (the others run on) and
         record the trial as FAILED: a configuration too slow to finish is a result, unlike a stop
-        from outside. A trial that finished meanwhile is recorded after the next wait instead."""
+        from outside. A trial that finished meanwhile is recorded after the next wait instead.
+
+        A trial's time counts from when its call reached a started worker
+        (`IsolatedPool.running_since`), not from its submit: a new worker's start-up (a fresh
+        interpreter importing hpcore and the objective's modules, seconds under load) is not the
+        objective running too long. Its deadline starts as submit + trial_timeout, the earliest
+        it can be; reached, it moves to the real start + trial_timeout, or, while the worker is
+        still starting, to now + trial_timeout, the earliest it can be then. So no trial is
+        stopped early, none late, and no call costs a message more."""
         now = time.monotonic()
         for fut, limit in list(self.trial_deadlines.items()):
             if now < limit or fut.done():
                 continue
-            trial = self.in_flight[fut]
-            self.executor.kill(fut)  # an IsolatedPool: trial_timeout runs on nothing else
+            since = self.executor.running_since(fut)  # an IsolatedPool: trial_timeout runs on nothing else
+            if since is None or now < since + self.trial_timeout:
+                self.trial_deadlines[fut] = (now if since is None else since) + self.trial_timeout
+                continue
+            self.executor.kill(fut)
             error = (f"timed out after {self.trial_timeout:g} s (trial_timeout={self.trial_timeout:g}): its worker "
                      "process was killed")
+            ended = time.time()
             stopped: Future = Future()
-            stopped.set_result(Outcome(None, error, trial.started_at or time.time(), time.time()))
+            # Its run time as for a trial that returned: from the start of its call in the worker.
+            stopped.set_result(Outcome(None, error, ended - (time.monotonic() - since), ended))
             del self.trial_deadlines[fut]
             self._record(stopped, self.in_flight.pop(fut))
 

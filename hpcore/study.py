@@ -693,9 +693,9 @@ class Study:
         trial_timeout: seconds each trial may run. Every trial then runs in a worker process of
             its own (also with n_workers=1), which is killed when the trial is over time: the
             trial is FAILED ("timed out after N s"), the study goes on, and the next trial gets
-            a new worker. The time counts from the trial's start in its worker process,
-            including that process's start after a kill (about half a second) and the imports
-            of the objective's modules there. With n_workers > 1 each worker is a pool of its
+            a new worker. The time counts from when the objective starts in its worker: a new
+            worker's start-up (a fresh interpreter importing hpcore and the objective's modules,
+            seconds under load) is not counted. With n_workers > 1 each worker is a pool of its
             own, so killing one stops no other trial. Not with `executor`, whose calls hpcore
             cannot stop.
 
