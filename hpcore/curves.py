@@ -22,10 +22,10 @@ import numpy as np
 
 from hpcore.trial import Trial
 
-__all__ = ["METRIC_ATTR", "Curve", "keras_metric", "learning_curve", "metric_name"]
+__all__ = ["METRIC_ATTR", "Curve", "history_metrics", "keras_metric", "learning_curve", "metric_name"]
 
-#: Study attribute naming the metric the study's value is (e.g. "val_accuracy"); the HTML
-#: report (`hpcore.report`) reads "objective", which is taken too when "metric" is not set.
+#: Study attribute naming the metric the study's value is (e.g. "val_accuracy"), read by the PNG
+#: plots and the HTML report alike; "objective" is taken too when "metric" is not set.
 METRIC_ATTR = "metric"
 _METRIC_ATTRS = (METRIC_ATTR, "objective")
 
@@ -59,10 +59,17 @@ def _executions(attrs: Mapping[str, Any]) -> list[tuple[Mapping[str, Sequence[fl
     return []
 
 
+def history_metrics(trial: Trial) -> list[str]:
+    """The metrics of `trial`'s Keras history (of any execution), sorted; [] without one."""
+    return sorted({k for history, _, _ in _executions(trial.user_attrs) for k, v in history.items()
+                   if isinstance(v, list) and v})
+
+
 def keras_metric(trials: Sequence[Trial]) -> str | None:
     """The history key that is the objective of a Keras study: the one whose value at the best
-    epoch equals the execution's value in every trial looked at. None when there is no history,
-    or no key (a sum of metrics) or more than one fits."""
+    epoch equals the execution's value in every trial looked at (the execution values are
+    `user_attrs["execution_values"]`, or the trial's value when it has one execution). None
+    when there is no history, or no key (a sum of metrics) or more than one fits."""
     candidates: set[str] | None = None
     looked = 0
     for t in trials:
@@ -72,6 +79,8 @@ def keras_metric(trials: Sequence[Trial]) -> str | None:
             continue
         values = t.user_attrs.get("execution_values")
         runs = _executions(t.user_attrs)
+        if values is None and len(runs) == 1:
+            values = [t.value]
         if not runs or not isinstance(values, list) or len(values) != len(runs):
             continue
         for (history, epochs, best), value in zip(runs, values, strict=True):

@@ -25,7 +25,7 @@ import numpy as np
 from hpcore.space import Space
 from hpcore.trial import Trial, best_trial, comparable_results
 
-__all__ = ["posterior_best_trial"]
+__all__ = ["posterior_best_of", "posterior_best_trial"]
 
 log = logging.getLogger("hpcore")
 
@@ -74,6 +74,17 @@ def posterior_best_trial(trials: Sequence[Trial], space: Space, direction: str, 
         log.warning("recommendation: the GP could not be fitted (%s: %s); using the observed best",
                     type(e).__name__, e)
         return observed_best
-    # Ties (equal means) go to the better observation, then the earlier trial.
-    order = np.lexsort((np.arange(len(ok)), y, np.round(mean, 12)))
-    return ok[int(order[0])]
+    return posterior_best_of(ok, y, mean)
+
+
+def posterior_best_of(candidates: Sequence[Trial], losses: np.ndarray, mean: np.ndarray) -> Trial:
+    """The candidate with the lowest posterior mean: `losses` (n,) are the candidates' observed
+    values on a minimisation scale, `mean` (n,) the posterior means there on the same scale (any
+    positive affine map of it, e.g. standardised units). Ties (equal means to 12 decimals) go to
+    the better observation, then the earlier candidate. Shared with the report, which takes the
+    means from the GP it fits for the importance (`hpcore.report.payload.model_section`)."""
+    if not len(candidates) or len(candidates) != len(losses) or len(losses) != len(mean):
+        raise ValueError(f"posterior_best_of needs as many losses and means as candidates (at least one), got "
+                         f"{len(candidates)} candidates, {len(losses)} losses, {len(mean)} means")
+    order = np.lexsort((np.arange(len(candidates)), np.asarray(losses), np.round(np.asarray(mean), 12)))
+    return candidates[int(order[0])]

@@ -74,3 +74,14 @@ def test_is_reproducible_and_checks_its_arguments():
     with pytest.raises(ValueError, match="max_points"):
         posterior_best_trial(trials, SPACE, "minimize", max_points=2)
     assert posterior_best_trial(trials, SPACE, "minimize", max_points=5).ok
+
+
+def test_posterior_best_of_breaks_ties_by_observation_then_order():
+    from hpcore.recommendation import posterior_best_of
+
+    ts = [Trial(i, {"x": 0.1 * i, "y": 0.0}, TrialState.COMPLETE, value=v) for i, v in enumerate([0.3, 0.2, 0.2])]
+    losses = np.array([0.3, 0.2, 0.2])
+    assert posterior_best_of(ts, losses, np.array([0.5, 0.1, 0.4])).id == 1  # the best mean
+    assert posterior_best_of(ts, losses, np.array([0.1, 0.1, 0.1])).id == 1  # equal means: better, then earlier
+    with pytest.raises(ValueError, match="as many losses and means as candidates"):
+        posterior_best_of(ts, losses, np.array([0.1]))

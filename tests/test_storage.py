@@ -2,6 +2,7 @@
 
 import multiprocessing as mp
 import os
+import pickle
 import signal
 import sqlite3
 import subprocess
@@ -286,3 +287,95 @@ def test_a_study_with_fixed_nan_reopens_and_its_grid_is_not_repeated(tmp_path):
     assert again.space == space
     again.optimize(lambda p: p["n"], n_trials=5, verbose=False)
     assert sorted(t.params["n"] for t in again.trials) == [1, 2, 3]  # the grid once, across the reload
+
+
+# -- read-only opening -------------------------------------------------------------------------------------
+def _with_reports(db) -> Study:
+    study = Study(SPACE, storage=db, name="a", seed=0)
+    study.optimize(quadratic, n_trials=3, verbose=False)
+    trial = study.ask()
+    study.report(trial, 0.5, 0)
+    study.tell(trial, state=TrialState.PRUNED)
+    study.storage.close()
+    return study
+
+
+def _same_study_file(folder, before) -> None:
+    """The study file's bytes are those of `before`; the only files added are the empty WAL and
+    the shared-memory index that SQLite makes for any reader of a WAL file (a writer reuses them)."""
+    after = _snapshot(folder)
+    assert after["s.db"] == before["s.db"]
+    assert set(after) - set(before) <= {"s.db-wal", "s.db-shm"} and not after.get("s.db-wal")
+
+
+def test_read_only_reads_everything_and_writes_nothing(tmp_path):
+    db = tmp_path / "s.db"
+    _with_reports(db)
+    before = _snapshot(tmp_path)
+    storage = SQLiteStorage(db, read_only=True)
+    assert storage.read_only
+    (record,) = storage.list_studies()
+    trials, version = storage.trials_since(record.id, 0)
+    assert [t.state for t in trials] == [TrialState.COMPLETE] * 3 + [TrialState.PRUNED] and version > 0
+    assert dict(trials[3].intermediate_values) == {0: 0.5} and trials[3].value == 0.5
+    writes = [
+        lambda: storage.create_study("b", direction="minimize", space={}, strategy={}, seed=0, created_at=0.0),
+        lambda: storage.update_study(record.id, attrs={"k": 1}),
+        lambda: storage.create_trial(record.id, None, state=TrialState.RUNNING, params={"x": 0.5, "y": 0.5}),
+        lambda: storage.claim_waiting(record.id, "me", 0.0),
+        lambda: storage.update_trial(record.id, 0, state=TrialState.FAILED),
+        lambda: storage.report(record.id, 3, 1, 0.25),
+    ]
+    for write in writes:
+        with pytest.raises(StudyFileError, match=f"in {db}: it was opened read-only"):
+            write()
+    assert pickle.loads(pickle.dumps(storage)).read_only  # reopened read-only in another process
+    storage.close()
+    _same_study_file(tmp_path, before)
+    with pytest.raises(StudyFileError, match="read-only"):  # a study on it can only read
+        Study(storage=SQLiteStorage(db, read_only=True), name="a").ask()
+
+
+def test_read_only_never_creates_a_missing_file(tmp_path):
+    with pytest.raises(StudyFileError, match=f"cannot read {tmp_path / 'none.db'}: no such file"):
+        SQLiteStorage(tmp_path / "none.db", read_only=True)
+    with pytest.raises(StudyFileError, match="no such file"):
+        SQLiteStorage(tmp_path / "sub" / "s.db", read_only=True)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_read_only_reads_a_version_1_file_without_migrating_it(tmp_path):
+    from tests.test_pruning_core import V1_SCHEMA
+
+    db = tmp_path / "v1.db"
+    conn = sqlite3.connect(db)
+    conn.executescript(V1_SCHEMA)
+    conn.close()
+    before = _snapshot(tmp_path)
+    storage = SQLiteStorage(db, read_only=True)
+    (record,) = storage.list_studies()
+    trials, _ = storage.trials_since(record.id, 0)
+    assert [(t.id, t.value, dict(t.intermediate_values)) for t in trials] == [(0, 0.5, {}), (1, 0.125, {})]
+    with pytest.raises(StudyFileError, match="opened read-only"):
+        storage.report(record.id, 1, 0, 0.1)
+    storage.close()
+    assert _snapshot(tmp_path) == before  # not a WAL file: not even SQLite's side files
+    conn = sqlite3.connect(db)
+    assert conn.execute("PRAGMA user_version").fetchone() == (1,)  # not migrated
+    assert conn.execute("SELECT name FROM sqlite_master WHERE name = 'intermediate_values'").fetchone() is None
+    conn.close()
+
+
+def test_a_read_only_reader_sees_what_a_running_study_commits(tmp_path):
+    db = tmp_path / "s.db"
+    writer = Study(SPACE, storage=db, name="a", seed=0)
+    writer.optimize(quadratic, n_trials=2, verbose=False)
+    reader = SQLiteStorage(db, read_only=True)
+    record = reader.get_study("a")
+    trials, version = reader.trials_since(record.id, 0)
+    assert len(trials) == 2
+    writer.optimize(quadratic, n_trials=1, verbose=False)  # not blocked by the open reader
+    changed, _ = reader.trials_since(record.id, version)
+    assert [t.id for t in changed] == [2]
+    reader.close()
+    writer.storage.close()

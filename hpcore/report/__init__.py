@@ -6,12 +6,20 @@
     serve           the dashboard: the same page, polling the study file while a study runs
 
 Needs plotly.js from the `plotly` package (`pip install 'hpcore[report]'`); the study file is
-only ever opened read-only.
+only ever opened read-only. Each name is imported on first use, so `hpcore report` does not
+load the dashboard's HTTP server.
 """
 
-from hpcore.report.build import write_report
-from hpcore.report.errors import MissingPlotly, ReportError
-from hpcore.report.payload import study_payload
-from hpcore.report.server import serve
+from hpcore.strategies.base import lazy_attributes
 
 __all__ = ["MissingPlotly", "ReportError", "serve", "study_payload", "write_report"]
+
+_LAZY = {
+    "MissingPlotly": "hpcore.report.errors:MissingPlotly",
+    "ReportError": "hpcore.report.errors:ReportError",
+    "serve": "hpcore.report.server:serve",
+    "study_payload": "hpcore.report.payload:study_payload",
+    "write_report": "hpcore.report.build:write_report",
+}
+
+__getattr__, __dir__ = lazy_attributes(globals(), _LAZY)

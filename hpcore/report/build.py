@@ -10,7 +10,7 @@ from typing import Any
 from hpcore.report.errors import ReportError
 from hpcore.report.html import render_page
 from hpcore.report.payload import study_payload
-from hpcore.report.study_file import ReadOnlyStudyFile
+from hpcore.report.study_file import open_study_file
 from hpcore.storage.base import Storage, StudyRecord
 
 __all__ = ["default_report_path", "select_studies", "write_report"]
@@ -55,7 +55,7 @@ def write_report(study_file: str | os.PathLike, out: str | os.PathLike | None = 
     target = Path(out) if out is not None else default_report_path(study_file)
     if target.is_dir():
         raise ReportError(f"the report's path {target} is a folder; give a file name, e.g. {target / 'report.html'}")
-    storage = ReadOnlyStudyFile(study_file)
+    storage = open_study_file(study_file)
     try:
         records = select_studies(storage, study_file, names)
         title = records[0].name if len(records) == 1 else f"{len(records)} studies of {Path(study_file).name}"

@@ -19,20 +19,18 @@ from typing import Any
 
 import numpy as np
 
+from hpcore.curves import metric_name
+from hpcore.plot_axes import value_window
 from hpcore.report.curves import learning_curves
 from hpcore.report.rungs import hyperband_rungs
 from hpcore.space import Bool, Choice, Fixed, Float, Int, Space
 from hpcore.storage.base import StudyRecord
-from hpcore.trial import Trial, TrialState, best_trial, comparable_results
+from hpcore.trial import Trial, TrialState, best_trial, comparable_results, last_report
 
-__all__ = ["MAX_ERROR_GROUPS", "RECOMMEND_POINTS", "model_section", "study_payload", "value_window"]
+__all__ = ["MAX_ERROR_GROUPS", "model_section", "study_payload"]
 
 #: Distinct errors shown whole on the page (failed trials with the same traceback share one).
 MAX_ERROR_GROUPS = 50
-#: Best results the recommendation's GP is fitted to (`hpcore show` fits 1,000): at 10,000
-#: trials the fit of 1,000 alone takes seconds, and the posterior-best is among the best 500
-#: unless the noise is far larger than the spread of the good values.
-RECOMMEND_POINTS = 500
 
 
 def _finite(x: Any) -> float | None:
@@ -50,27 +48,6 @@ def _shown_value(x: Any) -> float | str | None:
 def _label(v: Any) -> str:
     """A category as the page shows it (Python's spelling: True, None, 0.5)."""
     return str(v)
-
-
-def value_window(values: np.ndarray, direction: str) -> tuple[float, float, int]:
-    """Axis limits for objective values that a few very bad ones do not set: when the worst
-    values lie more than 3 spreads past the 90th percentile of the losses (spread = that
-    percentile minus the best), the axis stops half a spread past it. Returns (low, high,
-    number of values outside)."""
-    lo, hi = float(values.min()), float(values.max())
-    if len(values) >= 10:
-        losses = values if direction == "minimize" else -values
-        best, q90 = float(losses.min()), float(np.quantile(losses, 0.9))
-        spread = max(q90 - best, 1e-12 * max(1.0, abs(best)))
-        if losses.max() - best > 3 * spread:
-            cut = q90 + 0.5 * spread
-            if direction == "minimize":
-                hi = cut
-            else:
-                lo = -cut
-    pad = 0.04 * max(hi - lo, abs(hi) * 1e-9, 1e-12)
-    outside = int(np.sum((values < lo) | (values > hi)))
-    return lo - pad, hi + pad, outside
 
 
 def _space_of(record: StudyRecord) -> Space | None:
@@ -119,9 +96,11 @@ def _param_axes(space: Space | None, trials: Sequence[Trial]) -> list[dict[str, 
 
 def _columns(trials: Sequence[Trial], axes: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """The trial table as columns (one list per field, one entry per trial, id order): id,
-    state, value, budget, config, seconds, and params: name -> value (None where inactive;
+    state, value, budget, config, step (the last step a trial reported, where a pruned trial
+    stopped; None without reports), seconds, and params: name -> value (None where inactive;
     categories as their labels)."""
-    cols: dict[str, Any] = {"id": [], "state": [], "value": [], "budget": [], "config": [], "seconds": []}
+    cols: dict[str, Any] = {"id": [], "state": [], "value": [], "budget": [], "config": [], "step": [],
+                            "seconds": []}
     params: dict[str, list[Any]] = {a["name"]: [] for a in axes}
     categorical = {a["name"] for a in axes if a["kind"] == "category"}
     for t in trials:
@@ -130,6 +109,8 @@ def _columns(trials: Sequence[Trial], axes: Sequence[Mapping[str, Any]]) -> dict
         cols["value"].append(_shown_value(t.value))
         cols["budget"].append(_finite(t.budget))
         cols["config"].append(t.config_id)
+        last = last_report(t)
+        cols["step"].append(None if last is None else last[0])
         d = t.duration
         cols["seconds"].append(None if d is None else round(d, 4))
         for name, column in params.items():
@@ -145,10 +126,12 @@ def _columns(trials: Sequence[Trial], axes: Sequence[Mapping[str, Any]]) -> dict
 
 def _history(trials: Sequence[Trial], direction: str) -> dict[str, Any]:
     """Best-so-far (at the largest budget with a result, as `best_trial` compares), the value
-    axis window, and whether a log axis is possible (every value positive)."""
+    axis window (`hpcore.plot_axes.value_window`, as in the PNG plots: "window" [low, high],
+    "outside" values left out, "log" whether a log axis is the better view), and whether a log
+    axis is possible at all ("positive": every value positive)."""
     ok = [t for t in trials if t.ok]
     if not ok:
-        return {"best_ids": [], "best_values": [], "window": None, "outside": 0, "positive": False,
+        return {"best_ids": [], "best_values": [], "window": None, "outside": 0, "log": False, "positive": False,
                 "top_budget": None}
     line = sorted(comparable_results(ok), key=lambda t: t.id)
     sign = 1.0 if direction == "minimize" else -1.0
@@ -165,10 +148,11 @@ def _history(trials: Sequence[Trial], direction: str) -> dict[str, Any]:
         best.append(best[-1])
     shown = [t.value for t in ok] + [v for t in trials if t.state.value == "PRUNED" and (v := _finite(t.value)) is not None]
     values = np.array(shown, dtype=float)
-    lo, hi, outside = value_window(values, direction)
+    window = value_window(values, direction)
     budgets = [t.budget for t in ok if t.budget is not None]
-    return {"best_ids": ids, "best_values": best, "window": [lo, hi], "outside": outside,
-            "positive": bool(values.min() > 0), "top_budget": _finite(max(budgets)) if budgets else None}
+    return {"best_ids": ids, "best_values": best, "window": [window.low, window.high], "outside": window.outside,
+            "log": window.log, "positive": bool(values.min() > 0),
+            "top_budget": _finite(max(budgets)) if budgets else None}
 
 
 def _failures(trials: Sequence[Trial]) -> dict[str, Any]:
@@ -204,7 +188,7 @@ def _trial_brief(t: Trial | None) -> dict[str, Any] | None:
             "params": {k: (_finite(v) if _finite(v) is not None else _label(v)) for k, v in t.params.items()}}
 
 
-def _summary(record: StudyRecord, trials: Sequence[Trial]) -> dict[str, Any]:
+def _summary(record: StudyRecord, trials: Sequence[Trial], metric: str | None) -> dict[str, Any]:
     counts = Counter(t.state.value for t in trials)
     strategy = dict(record.strategy)
     name = strategy.pop("name", "?")
@@ -224,15 +208,35 @@ def _summary(record: StudyRecord, trials: Sequence[Trial]) -> dict[str, Any]:
         "last_finish": max(ends) if ends else None,
         "trial_seconds": round(sum(durations), 3),
         "plan": _plan(record.strategy),
-        "metric": record.attrs.get("objective") if isinstance(record.attrs.get("objective"), str) else None,
+        "metric": metric,
     }
+
+
+def _recommended(surrogate: Any, trials: Sequence[Trial], space: Space, record: StudyRecord) -> Trial | None:
+    """The noise-aware recommendation (`hpcore.recommendation`): the result with the best
+    posterior mean. Read off the importance's GP when it was fitted to the results that
+    `best_trial` compares (one budget, the same for both: the usual case), else from a GP of
+    its own (few results at the largest budget: a small fit)."""
+    from hpcore.recommendation import posterior_best_of, posterior_best_trial
+    from hpcore.report.importance import MODEL_POINTS
+
+    candidates = comparable_results(trials)
+    if not candidates:
+        return None
+    shared = not isinstance(surrogate, str) and all(t.ok for t in candidates) \
+        and surrogate.budget == candidates[0].budget and len(surrogate.fitted) >= 4
+    if not shared:
+        return posterior_best_trial(trials, space, record.direction, seed=record.seed, max_points=MODEL_POINTS)
+    mean, _ = surrogate.gp.predict_standardized(surrogate.U)
+    losses = np.array([surrogate.sign * float(t.value) for t in surrogate.fitted])
+    return posterior_best_of(surrogate.fitted, losses, mean)  # both on the loss scale
 
 
 def model_section(record: StudyRecord, trials: Sequence[Trial]) -> dict[str, Any]:
     """What hpcore's GP says about the study: parameter importance (with its method named),
     the contour of the two most important numeric parameters through the best trial, and the
-    noise-aware recommendation (`hpcore.recommendation`). Fits two GPs: the dashboard keeps
-    this section until the results have grown (see `hpcore.report.server`).
+    noise-aware recommendation, all from one GP fit (`hpcore.report.importance`); the
+    dashboard keeps this section until the results have grown (see `hpcore.report.server`).
 
     Returns {"n_results", "importance": {"shares", "interactions", "method"} or None,
     "contour": {...} or None, "recommended": a trial brief or None, "note": why something is
@@ -247,12 +251,8 @@ def model_section(record: StudyRecord, trials: Sequence[Trial]) -> dict[str, Any
         out["note"] = "the study file holds no search space for this study, so there is no model"
         return out
     best = best_trial(trials, record.direction)
-    if best is not None:
-        from hpcore.recommendation import posterior_best_trial
-
-        out["recommended"] = _trial_brief(posterior_best_trial(trials, space, record.direction, seed=record.seed,
-                                                               max_points=RECOMMEND_POINTS))
     surrogate = fit_surrogate(trials, space, record.direction, seed=record.seed)
+    out["recommended"] = _trial_brief(_recommended(surrogate, trials, space, record))
     if isinstance(surrogate, str):
         out["note"] = surrogate
         return out
@@ -280,10 +280,9 @@ def study_payload(record: StudyRecord, trials: Sequence[Trial], *, version: int 
     trials = sorted(trials, key=lambda t: t.id)
     space = _space_of(record)
     axes = _param_axes(space, trials)
-    curves = learning_curves(trials, record.direction)
-    summary = _summary(record, trials)
-    if summary["metric"] is None and curves is not None and curves["metric"] != "value":
-        summary["metric"] = curves["metric"]
+    metric = metric_name(record.attrs, trials)  # as `hpcore plot` names it
+    curves = learning_curves(trials, record.direction, metric)
+    summary = _summary(record, trials, metric)
     return {
         "name": record.name,
         "generated_at": time.time(),

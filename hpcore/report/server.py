@@ -12,7 +12,7 @@ The server binds 127.0.0.1 unless told another host, and while it listens on a l
 address it answers only requests whose Host header names a loopback address, so a web page
 elsewhere cannot read a study through a DNS name rebound to 127.0.0.1.
 
-Reading: the study file is opened read-only (`ReadOnlyStudyFile`): in WAL mode a reader never
+Reading: the study file is opened read-only (`open_study_file`): in WAL mode a reader never
 blocks the writer, and each request reads one committed state. The page polls; a poll that finds
 the study's version unchanged costs one small query. A changed study is rebuilt, but the GP
 parts (importance, contour, recommendation: `model_section`) are refitted only when the results
@@ -36,7 +36,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from hpcore.report.errors import ReportError
 from hpcore.report.html import render_page
 from hpcore.report.payload import model_section, study_payload
-from hpcore.report.study_file import ReadOnlyStudyFile
+from hpcore.report.study_file import open_study_file
 
 __all__ = ["Dashboard", "make_server", "serve"]
 
@@ -60,7 +60,7 @@ class Dashboard:
     def __init__(self, study_file: str | os.PathLike, poll_seconds: float = 2.0) -> None:
         if not poll_seconds > 0:
             raise ValueError(f"poll_seconds must be > 0, got {poll_seconds!r}")
-        self.storage = ReadOnlyStudyFile(study_file)
+        self.storage = open_study_file(study_file)
         self.poll_seconds = float(poll_seconds)
         self.page = render_page(None, live={"poll_seconds": self.poll_seconds, "study": None},
                                 title=f"{os.path.basename(os.fspath(study_file))} · hpcore dashboard").encode("utf-8")

@@ -18,6 +18,13 @@ reports). A version-1 file is migrated in place when opened: the new table and i
 new `user_version` in one write transaction, so a crash leaves it at version 1 or 2, never
 between. A file that cannot be written (read-only) opens at version 1 all the same, for
 reading: its trials have no intermediate values and reporting is refused.
+
+Read-only opening (`SQLiteStorage(path, read_only=True)`, for the report, the dashboard and
+anything else that only looks): the connection is opened with SQLite's `mode=ro`, and nothing
+above that writes happens: no file or folder is created, no WAL switch, no mark, no migration (a
+version-1 file reads as it is, without intermediate values). Every write method raises
+`StudyFileError` saying the file was opened read-only, before SQLite is asked. In WAL mode such a
+reader sees the last committed state and never blocks a study writing the file.
 """
 
 from __future__ import annotations
@@ -157,19 +164,28 @@ def _to_column(name: str, value: Any) -> Any:
 
 
 class SQLiteStorage(Storage):
-    """Studies and trials in one SQLite file (created with its folders if missing)."""
+    """Studies and trials in one SQLite file (created with its folders if missing), or an
+    existing study file opened for reading only (`read_only=True`)."""
 
-    def __init__(self, path: str | Path, timeout: float = 60.0) -> None:
+    def __init__(self, path: str | Path, timeout: float = 60.0, *, read_only: bool = False) -> None:
         """Open (or create) the study file at `path`. Raises `StudyFileError` naming the path
-        when it cannot be opened or is not an hpcore study file (left unchanged then)."""
+        when it cannot be opened or is not an hpcore study file (left unchanged then).
+
+        timeout: seconds to wait for a busy file. read_only: open an existing study file without
+        ever writing to it (see the module docstring): a missing file is an error instead of
+        being created, and every write raises `StudyFileError`."""
         self.path = Path(path)
         self._timeout = timeout
+        self._read_only = bool(read_only)
         self._lock = threading.RLock()
         # Intermediate values read so far, per study: (the study version they are complete up
         # to, trial number -> values), so a sync reads only the reports written since.
         self._reports: dict[int, tuple[int, dict[int, IntermediateValues]]] = {}
         if self.path.is_dir():
             raise StudyFileError(f"cannot use {self.path} as a study file: it is a folder")
+        if self._read_only:
+            self._open_read_only()
+            return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as e:
@@ -190,6 +206,42 @@ class SQLiteStorage(Storage):
         except sqlite3.Error as e:
             self._conn.close()
             raise self._file_error(e) from e
+
+    def _open_read_only(self) -> None:
+        """Connect to the existing study file with `mode=ro` and check that it is one (the
+        read-only counterpart of `_init_db`: it classifies the file and writes nothing)."""
+        if not self.path.exists():
+            raise StudyFileError(f"cannot read {self.path}: no such file")
+        uri = self.path.resolve().as_uri() + "?mode=ro"
+        try:
+            self._conn = sqlite3.connect(uri, uri=True, timeout=self._timeout, isolation_level=None,
+                                         check_same_thread=False)
+        except sqlite3.Error as e:
+            raise self._file_error(e) from e
+        try:
+            self._conn.execute(f"PRAGMA busy_timeout = {int(self._timeout * 1000)}")
+            kind = self._retry(self._classify)
+            if kind == "empty":
+                what = "an empty file" if self.path.stat().st_size == 0 else "an SQLite database without tables"
+                raise StudyFileError(f"cannot read {self.path}: it holds no studies ({what})")
+            # A version-1 file (or one from before the mark) has no intermediate values yet.
+            self._has_reports = "intermediate_values" in _tables(self._conn)
+        except StudyFileError:
+            self._conn.close()
+            raise
+        except sqlite3.Error as e:
+            self._conn.close()
+            raise self._file_error(e) from e
+
+    def _refuse_write(self, what: str) -> None:
+        if self._read_only:
+            raise StudyFileError(f"cannot {what} in {self.path}: it was opened read-only "
+                                 f"(SQLiteStorage(..., read_only=True))")
+
+    @property
+    def read_only(self) -> bool:
+        """Whether this storage was opened with `read_only=True` (every write refused)."""
+        return self._read_only
 
     def _file_error(self, e: sqlite3.Error) -> StudyFileError:
         """SQLite's error, with the path and a likely reason (its messages name neither)."""
@@ -290,6 +342,7 @@ class SQLiteStorage(Storage):
             self.conn.execute("COMMIT" if exc_type is None else "ROLLBACK")
 
     def _write(self) -> _Txn:
+        self._refuse_write("write")  # each write method says what first; this catches any other
         return self._Txn(self._conn)
 
     @staticmethod
@@ -312,6 +365,7 @@ class SQLiteStorage(Storage):
 
     def create_study(self, name: str, *, direction: str, space: Mapping, strategy: Mapping, seed: int,
                      created_at: float) -> StudyRecord:
+        self._refuse_write(f"create the study {name!r}")
         def do() -> None:
             with self._write() as c:
                 c.execute(
@@ -332,6 +386,7 @@ class SQLiteStorage(Storage):
         bad = set(fields) - {"space", "strategy", "attrs"}
         if bad:
             raise ValueError(f"cannot update study fields {sorted(bad)}")
+        self._refuse_write("update a study")
 
         def do() -> None:
             with self._write() as c:
@@ -386,6 +441,7 @@ class SQLiteStorage(Storage):
         return values
 
     def create_trial(self, study_id: int, number: int | None, **fields: Any) -> Trial:
+        self._refuse_write("create a trial")
         owner = fields.pop("owner", None)
         fields.setdefault("user_attrs", {})
         fields.setdefault("meta", {})
@@ -406,6 +462,7 @@ class SQLiteStorage(Storage):
         return self._retry(do)
 
     def claim_waiting(self, study_id: int, owner: str, now: float) -> Trial | None:
+        self._refuse_write("claim a waiting trial")
         # A cheap read first: most asks find nothing waiting and need no write transaction.
         probe = self._retry(lambda: self._conn.execute(
             "SELECT 1 FROM trials WHERE study_id = ? AND state = 'WAITING' LIMIT 1", (study_id,)).fetchone())
@@ -429,6 +486,7 @@ class SQLiteStorage(Storage):
         bad = set(fields) - TRIAL_FIELDS
         if bad:
             raise ValueError(f"cannot update trial fields {sorted(bad)}")
+        self._refuse_write(f"update trial {number}")
         cols = [_to_column(k, v) for k, v in fields.items()]  # before the transaction: a bad value writes nothing
         # The compare-and-set: with the state condition, exactly one of several finishers wins.
         unfinished = " AND state IN ('WAITING', 'RUNNING')" if only_unfinished else ""
@@ -450,6 +508,7 @@ class SQLiteStorage(Storage):
         return self._retry(do)
 
     def report(self, study_id: int, number: int, step: int, value: float) -> None:
+        self._refuse_write(f"store an intermediate value of trial {number}")
         if not self._has_reports:
             raise StudyFileError(f"cannot store intermediate values in {self.path}: it is a read-only study file "
                                  f"of schema version 1 (make it writable once to migrate it to version "
@@ -505,7 +564,7 @@ class SQLiteStorage(Storage):
 
     def __getstate__(self) -> dict:
         # A storage handed to another process reopens the file there.
-        return {"path": self.path, "timeout": self._timeout}
+        return {"path": self.path, "timeout": self._timeout, "read_only": self._read_only}
 
     def __setstate__(self, state: dict) -> None:
-        self.__init__(state["path"], state["timeout"])  # type: ignore[misc]
+        self.__init__(state["path"], state["timeout"], read_only=state.get("read_only", False))  # type: ignore[misc]

@@ -78,7 +78,7 @@ def test_the_report_file_draws_every_section_without_errors(chromium, files):
 
 
 def test_hyperband_rungs_and_learning_curves(chromium, files):
-    _, report, _ = files
+    _, report, folder = files
     chromium.get(report.as_uri() + "#study=hb")
     wait_for(chromium, RENDERED)
     assert chromium.find_element("id", "study-title").text == "hb"
@@ -92,7 +92,14 @@ def test_hyperband_rungs_and_learning_curves(chromium, files):
     wait_for(chromium, "document.getElementById('study-title').textContent === 'curves'")
     assert chromium.execute_script("return !document.getElementById('curves').hidden")
     names = chromium.execute_script("return document.getElementById('plot-curves').data.map((t) => t.name)")
-    assert names == ["complete", "pruned", "pruned here"]
+    # pruned underneath, completed over them, the crosses, the best trial's curve on top
+    assert names[:3] == ["pruned (4)", "completed (8)", "where a pruned trial stopped"]
+    storage = hpcore.SQLiteStorage(folder / "many.db", read_only=True)
+    best = hpcore.trial.best_trial(storage.trials_since(storage.get_study("curves").id, 0)[0], "minimize")
+    storage.close()
+    assert names[3:] == [f"best: trial {best.id}"]
+    header = chromium.execute_script("return Array.from(document.querySelectorAll('#trial-table th')).map((e) => e.textContent)")
+    assert any(h.startswith("last step") for h in header)  # where each pruned trial stopped
     assert chromium.execute_script(f"return {ROWS}") == 12
     assert console_errors(chromium) == []
 

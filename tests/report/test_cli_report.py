@@ -58,7 +58,7 @@ def test_report_mistakes_are_one_line(db, tmp_path, args, message):
 
 def test_report_of_something_that_is_not_a_study_file(tmp_path):
     (tmp_path / "notes.txt").write_text("hello")
-    for target, message in ((tmp_path / "notes.txt", "is not a study file"), (tmp_path / "none.db", "no such file")):
+    for target, message in ((tmp_path / "notes.txt", "is not an SQLite database"), (tmp_path / "none.db", "no such file")):
         r = hpcore("report", target)
         assert r.returncode == 2 and message in r.stderr and "Traceback" not in r.stderr
     assert not (tmp_path / "none.db").exists()

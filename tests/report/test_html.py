@@ -85,9 +85,10 @@ def test_render_page_is_either_a_file_or_the_dashboard():
 
 
 def test_importing_the_report_loads_no_gp_and_no_plotly():
-    """`hpcore report` pays for the GP only when it fits one, and never imports plotly (it only
-    reads its JavaScript file)."""
-    code = ("import sys, hpcore.report, hpcore.cli; hpcore.report.html.plotly_js_path(); "
-            "print(sorted(m for m in ('plotly', 'numba', 'hpcore.gp', 'matplotlib') if m in sys.modules))")
+    """`hpcore report` pays for the GP only when it fits one, never imports plotly (it only
+    reads its JavaScript file), and leaves the dashboard's HTTP server unloaded."""
+    code = ("import sys, hpcore.report, hpcore.report.build, hpcore.report.html, hpcore.cli; "
+            "hpcore.report.html.plotly_js_path(); "
+            "print(sorted(m for m in ('plotly', 'numba', 'hpcore.gp', 'matplotlib', 'http.server') if m in sys.modules))")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0 and r.stdout.strip() == "[]", r.stderr

@@ -101,3 +101,20 @@ def test_contour_is_the_posterior_mean_through_the_given_configuration():
     assert np.abs(z - truth).max() < 0.15  # the objective's own units and sign (maximised)
     with pytest.raises(ValueError, match="numeric"):
         contour_slice(surrogate, at, "a", "nope")
+
+
+def test_many_results_fit_the_best_half_and_a_uniform_sample_of_the_rest():
+    trials = _trials(LINEAR, lambda p: 10 * p["x1"] + p["x2"], 1000)
+    surrogate = fit_surrogate(trials, LINEAR, "minimize", max_points=100, seed=3)
+    assert (surrogate.n_results, surrogate.n_used, surrogate.n_best) == (1000, 100, 50)
+    ranked = sorted(trials, key=lambda t: t.value)
+    fitted = {t.id for t in surrogate.fitted}
+    assert {t.id for t in ranked[:50]} <= fitted  # the best half: where the recommendation is read
+    rest = [k for k, t in enumerate(ranked) if t.id in fitted and k >= 50]
+    assert len(rest) == 50 and 300 < np.median(rest) < 700  # the others spread over the ranks 50..999
+    assert surrogate.U.shape == (100, 3)
+    imp = first_order_importance(surrogate, seed=0)
+    assert "(the best 50 and a random 50 of the other 950)" in imp.method
+    assert imp.shares["x1"] == pytest.approx(100 / 101, abs=0.05)  # the decomposition is still the space's
+    with pytest.raises(ValueError, match="max_points"):
+        fit_surrogate(trials, LINEAR, "minimize", max_points=10)

@@ -8,7 +8,7 @@ import sqlite3
 
 import pytest
 
-from hpcore.report.study_file import ReadOnlyStudyFile
+from hpcore.report.study_file import open_study_file
 from hpcore.storage import StudyFileError
 from hpcore.trial import TrialState
 from tests.report.sample_studies import random_study
@@ -23,14 +23,16 @@ def test_reads_a_study_and_can_write_nothing(tmp_path):
     study = random_study(db, n=8)
     study.storage.close()
     before = _digest(db)
-    storage = ReadOnlyStudyFile(db)
+    storage = open_study_file(db)
     (record,) = storage.list_studies()
     trials, version = storage.trials_since(record.id, 0)
     assert len(trials) == 8 and version > 0 and storage.get_study("mlp-random").id == record.id
-    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+    with pytest.raises(StudyFileError, match="opened read-only"):
         storage.update_trial(record.id, 0, state=TrialState.FAILED)
-    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+    with pytest.raises(StudyFileError, match="opened read-only"):
         storage.create_study("new", direction="minimize", space={}, strategy={}, seed=0, created_at=0.0)
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):  # SQLite refuses too: mode=ro
+        storage._conn.execute("UPDATE studies SET attrs = '{}'")
     storage.close()
     assert _digest(db) == before
 
@@ -51,7 +53,7 @@ def test_what_is_not_a_study_file_is_refused_by_name(tmp_path, kind):
         c.close()
     before = path.read_bytes() if path.is_file() else None
     with pytest.raises(StudyFileError, match=str(path).replace("\\", "\\\\")) as e:
-        ReadOnlyStudyFile(path)
+        open_study_file(path)
     words = {"missing": "no such file", "folder": "folder", "empty": "empty file", "text": "not an SQLite",
              "foreign": "another application"}[kind]
     assert words in str(e.value)

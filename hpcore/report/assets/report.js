@@ -27,7 +27,7 @@
     version: null,
     sortKey: 'id',
     sortDir: 1,
-    historyLog: false,
+    historyLog: null,     // the log-scale box: null follows the data (history.log), then what the user ticked
     metric: null,
     rowText: null,        // lower-case text of each table row, for the filter
   };
@@ -83,7 +83,7 @@
 
   function metricLabel(p) {
     const s = p.summary;
-    return `${s.metric || 'value'} (${s.direction === 'maximize' ? 'maximized' : 'minimized'})`;
+    return `${s.metric || 'value'} (${s.direction === 'maximize' ? 'higher' : 'lower'} is better)`;  // as the PNG plots say
   }
 
   // Jitter for strips of categories, the same on every redraw (a hash of the trial id).
@@ -166,6 +166,16 @@
     if (vals.length < 3) vals = pick([1, 2, 3, 4, 5, 6, 7, 8, 9]);
     if (vals.length > 9) vals = pick([1, 2, 5]).length >= 3 ? pick([1, 2, 5]) : vals;
     return vals;
+  }
+
+  // The value axis's range (the payload's window, as the PNG plots choose it): on a log scale
+  // when the values span decades (history.log) or the box says so, and every value is positive.
+  function valueLog(h) { return h.positive && (ui.historyLog === null ? !!h.log : ui.historyLog); }
+
+  function valueRange(h) {
+    if (!h.window) return {};
+    const [lo, hi] = h.window;
+    return valueLog(h) && lo > 0 ? { type: 'log', range: [Math.log10(lo), Math.log10(hi)] } : { type: 'linear', range: [lo, hi] };
   }
 
   function logAxis(lo, hi) {
@@ -263,11 +273,11 @@
           x: failed.map((i) => t.id[i]), y: failed.map(() => lo), text: failed.map((i) => hoverText(p, i)), hoverinfo: 'text',
           marker: { symbol: 'line-ns-open', size: 10, color: STATE_COLOURS.FAILED, opacity: 0.7 } });
       }
-      if (ui.historyLog && h.positive) {
+      if (valueLog(h) && !(lo > 0)) {  // a linear window reaching below zero: from just under the lowest value
         const low = Math.min(...ok.map((i) => t.value[i]));
-        Object.assign(yaxis, { type: 'log', range: [Math.log10(Math.max(lo, low * 0.9)), Math.log10(hi)] });
+        Object.assign(yaxis, { type: 'log', range: [Math.log10(low * 0.9), Math.log10(hi)] });
       } else {
-        Object.assign(yaxis, { type: 'linear', range: [lo, hi] });
+        Object.assign(yaxis, valueRange(h));
       }
     }
     const annotations = h.outside ? [{ xref: 'paper', yref: 'paper', x: 1, y: 1, xanchor: 'right', yanchor: 'top', showarrow: false,
@@ -277,7 +287,7 @@
     const logBox = $('history-log');
     logBox.disabled = !h.positive;
     logBox.parentElement.title = h.positive ? '' : 'a log scale needs every value to be positive';
-    logBox.checked = ui.historyLog && h.positive;
+    logBox.checked = valueLog(h);
     const parts = [];
     if (multi) parts.push('colour: the budget of each trial; values at a lower budget are not comparable with the full-budget ones, so the best-so-far line follows the largest budget');
     if (h.outside) parts.push(`the value axis leaves out ${h.outside.toLocaleString()} trials far worse than the rest (zoom out to see them)`);
@@ -390,7 +400,7 @@
       else if (a.log) Object.assign(xaxis, logAxis(a.low, a.high), { range: [Math.log10(a.low) - 0.03, Math.log10(a.high) + 0.03] });
       else if (a.high > a.low) { const pad = 0.03 * (a.high - a.low) + (small ? 0.5 : 0); xaxis.range = [a.low - pad, a.high + pad]; }
       const yaxis = { domain: [y1 - height, y1], anchor: `x${n}`, gridcolor: '#eceff4', zeroline: false };
-      if (p.history.window) yaxis.range = p.history.window;
+      Object.assign(yaxis, valueRange(p.history));
       if (column === 0) yaxis.title = { text: esc(p.summary.metric || 'value') };
       layout[`xaxis${n}`] = xaxis;
       layout[`yaxis${n}`] = yaxis;
@@ -447,10 +457,16 @@
       }
     }
     const values = rows.map((i) => t.value[i]);
-    dims.push({ label: esc(metricLabel(p)), values, range: h.window || undefined });
+    // The value axis and the colours span the values drawn (at the largest budget they may be
+    // far narrower than the history's window), within that window (outliers stay out).
+    let vlo = Math.min(...values), vhi = Math.max(...values);
+    if (h.window) { vlo = Math.max(vlo, h.window[0]); vhi = Math.min(vhi, h.window[1]); }
+    if (!(vhi > vlo)) { vlo -= 0.5; vhi += 0.5; }
+    const vpad = 0.04 * (vhi - vlo);
+    dims.push({ label: esc(metricLabel(p)), values, range: [vlo - vpad, vhi + vpad] });
     draw($('plot-parallel'), [{ type: 'parcoords', dimensions: dims,
       line: { color: values, colorscale: 'Viridis', reversescale: p.summary.direction === 'maximize', showscale: true,
-        cmin: h.window ? h.window[0] : undefined, cmax: h.window ? h.window[1] : undefined,
+        cmin: vlo, cmax: vhi,
         colorbar: { title: { text: esc(p.summary.metric || 'value') }, thickness: 14 } } }],
     { margin: { l: 70, r: 150, t: 64, b: 28 } });
     const sample = rows.length < eligible ? ` (the best ${(MAX_PARALLEL / 2).toLocaleString()} and ${(MAX_PARALLEL / 2).toLocaleString()} others spread over the rest, of ${eligible.toLocaleString()})` : '';
@@ -496,7 +512,7 @@
       }
       const logX = run.budgets[0] > 0 && run.budgets[run.budgets.length - 1] >= 3 * run.budgets[0];
       draw(div, traces, { xaxis: { title: { text: 'budget' }, type: logX ? 'log' : 'linear', tickvals: run.budgets, ticktext: run.budgets.map(fmt) },
-        yaxis: { title: { text: esc(metricLabel(p)) }, range: p.history.window || undefined }, margin: { l: 70, r: 24, t: 36, b: 48 } });
+        yaxis: { title: { text: esc(metricLabel(p)) }, ...valueRange(p.history) }, margin: { l: 70, r: 24, t: 36, b: 48 } });
       const promoted = run.configs.filter((c) => c.reached > 0);
       if (promoted.length) {
         const head = el('tr', {}, el('th', {}, 'configuration'), ...run.budgets.map((b, k) => el('th', {}, `rung ${k} (budget ${fmt(b)})`)));
@@ -526,25 +542,38 @@
     $('curve-metric-label').hidden = cv.metrics.length < 2;
     pick.replaceChildren(...cv.metrics.map((m) => el('option', { value: m }, m)));
     pick.value = ui.metric;
-    const byState = {};
+    const byState = {}, counts = {};
     const ends = { x: [], y: [], text: [] };
+    const bestId = p.summary.best ? p.summary.best.id : null;
+    let best = null;
     for (const c of cv.curves) {
-      const ys = c.values[ui.metric];
+      const ys = c.values[ui.metric], xs = c.steps[ui.metric];
       if (!ys) continue;
       const g = byState[c.state] || (byState[c.state] = { x: [], y: [], text: [] });
-      c.steps.forEach((s, k) => { g.x.push(s); g.y.push(ys[k]); g.text.push(`trial ${c.id}${c.config !== null ? ` · configuration ${c.config}` : ''}<br>step ${s}: ${fmt(ys[k])}`); });
+      counts[c.state] = (counts[c.state] || 0) + 1;
+      const label = `trial ${c.id}${c.config !== null ? ` · configuration ${c.config}` : ''}`;
+      xs.forEach((s, k) => { g.x.push(s); g.y.push(ys[k]); g.text.push(`${label}<br>step ${s}: ${fmt(ys[k])}`); });
       g.x.push(null); g.y.push(null); g.text.push('');
-      if (c.state === 'PRUNED' && c.steps.length) {
-        ends.x.push(c.steps[c.steps.length - 1]); ends.y.push(ys[ys.length - 1]); ends.text.push(`trial ${c.id} pruned at step ${c.steps[c.steps.length - 1]}`);
+      if (c.id === bestId) best = { x: xs, y: ys, text: xs.map((s, k) => `best: ${label}<br>step ${s}: ${fmt(ys[k])}`) };
+      if (c.state === 'PRUNED' && xs.length) {
+        ends.x.push(xs[xs.length - 1]); ends.y.push(ys[ys.length - 1]); ends.text.push(`trial ${c.id} pruned at step ${xs[xs.length - 1]}`);
       }
     }
     const n = cv.curves.length;
-    const traces = Object.entries(byState).map(([state, g]) => ({ type: scatterType(g.x.length), mode: 'lines', name: state.toLowerCase(),
+    // Pruned curves (the many bad ones) underneath, completed ones over them, the best on top.
+    const order = (state) => (state === 'PRUNED' ? 0 : state === 'COMPLETE' ? 2 : 1);
+    const names = { COMPLETE: 'completed', PRUNED: 'pruned' };
+    const traces = Object.entries(byState).sort(([a], [b]) => order(a) - order(b)).map(([state, g]) => ({
+      type: scatterType(g.x.length), mode: 'lines', name: `${names[state] || state.toLowerCase()} (${counts[state].toLocaleString()})`,
       x: g.x, y: g.y, text: g.text, hoverinfo: 'text', connectgaps: false,
       line: { color: STATE_COLOURS[state] || '#666', width: n > 100 ? 1 : 1.5 }, opacity: n > 100 ? 0.45 : 0.8 }));
     if (ends.x.length) {
-      traces.push({ type: scatterType(ends.x.length), mode: 'markers', name: 'pruned here', x: ends.x, y: ends.y, text: ends.text, hoverinfo: 'text',
-        marker: { symbol: 'x', size: 8, color: STATE_COLOURS.PRUNED } });
+      traces.push({ type: scatterType(ends.x.length), mode: 'markers', name: 'where a pruned trial stopped', x: ends.x, y: ends.y,
+        text: ends.text, hoverinfo: 'text', marker: { symbol: 'x', size: 8, color: STATE_COLOURS.PRUNED } });
+    }
+    if (best) {
+      traces.push({ type: 'scatter', mode: 'lines', name: `best: trial ${bestId}`, x: best.x, y: best.y, text: best.text, hoverinfo: 'text',
+        line: { color: '#d62728', width: 2.6 } });
     }
     draw($('plot-curves'), traces, { xaxis: { title: { text: cv.source.startsWith('values reported') ? 'step' : 'epoch' } },
       yaxis: { title: { text: esc(ui.metric === 'value' ? metricLabel(p) : ui.metric) } }, margin: { l: 70, r: 24, t: 40, b: 52 } });
@@ -558,6 +587,7 @@
     const cols = [{ key: 'id', label: 'id', num: true }, { key: 'state', label: 'state' }, { key: 'value', label: 'value', num: true }];
     if (t.budget.some((b) => b !== null)) cols.push({ key: 'budget', label: 'budget', num: true });
     if (t.config.some((c) => c !== null)) cols.push({ key: 'config', label: 'configuration', num: true });
+    if (t.step.some((s) => s !== null)) cols.push({ key: 'step', label: 'last step', num: true });
     cols.push({ key: 'seconds', label: 'seconds', num: true });
     for (const a of p.params) cols.push({ key: `param:${a.name}`, label: a.name, num: a.kind !== 'category', param: a.name });
     return cols;
