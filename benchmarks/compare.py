@@ -1,5 +1,6 @@
 """Compare hpcore's strategies with each other and with Optuna, scikit-optimize and KerasTuner on
-synthetic functions with known optima: one command, a markdown table and PNG plots.
+synthetic functions with known optima and on hpcore's benchmark suite: one command, a markdown
+table and PNG plots.
 
     hpcore bench synthetic --strategies random,grid,bayes,hyperband --functions branin,hartmann6 \\
         --trials 50 --seeds 10 --with optuna,optuna-gp,skopt --out results/
@@ -8,6 +9,12 @@ synthetic functions with known optima: one command, a markdown table and PNG plo
 Every (method, function, seed) is one run, executed in a process pool (`--jobs`, default 2, one
 BLAS/numba thread per process). All methods get the same functions, the same seeds (0 .. S-1,
 given to each library's own seed argument) and the same budget of `--trials` evaluations.
+
+Problems (`--functions`, comma-separated): test functions of `hpcore.benchmarks.functions`
+(`branin`, `ackley5`...), problems of the suite `hpcore.benchmarks.suite` by name, and the
+selectors `suite` (all 53), `suite:tune` and `suite:report` (its two halves) and
+`suite:<character>` (`suite:real`, `suite:mixed`...). Suite problems may be mixed, conditional,
+noisy (their own observation noise) or real scikit-learn problems whose optimum is unknown.
 
 Methods
     hpcore strategies (`--strategies`): any name `hpcore.strategies.base.STRATEGIES()` knows;
@@ -22,11 +29,25 @@ Methods
                  R = 27, eta = 3; biased and noisy below R, exact at R). Its cost is counted in
                  full evaluations: a trial at budget b continuing from b0 costs (b - b0) / R, and
                  only values at the full budget R count for its regret.
-    others (`--with`, each skipped with a note when not installed):
+    others (`--with`, each skipped with a note when not installed; `hpcore.benchmarks.peers`):
       optuna       Optuna TPESampler(seed)
       optuna-gp    Optuna GPSampler(seed) (needs torch)
       skopt        scikit-optimize Optimizer(base_estimator="GP", acq_func="EI", random_state=seed)
       keras-tuner  KerasTuner BayesianOptimizationOracle(seed), driven trial by trial (slow)
+      botorch      BoTorch's standard loop: SingleTaskGP, qLogNoisyExpectedImprovement,
+                   optimize_acqf(q=1, num_restarts=10, raw_samples=512), 2·D+2 Sobol points first
+      smac         SMAC3 BlackBoxFacade, its defaults, Scenario(seed=seed), ask/tell
+      hebo         HEBO with its defaults, in a virtual environment of its own
+                   ($HPCORE_HEBO_PYTHON or /work/peers-venv/hebo/bin/python), over JSON lines
+    Every peer gets the problem's own space, translated into its native one
+    (`hpcore.benchmarks.peers.spaces`): log, step, integer, categorical and conditional
+    parameters included; inactive parameters never reach the objective.
+
+Time cap (`--time-cap SECONDS`, default 600; 0 for none): a peer's run that has taken that much
+wall time (its objective's time included) asks for no further suggestion; one in progress in
+this process finishes, HEBO's worker is stopped at the deadline even within a suggestion. Its
+curve carries its best value to the end of the budget, and the run is marked "capped at k
+evaluations" in the notes column and listed below the tables. hpcore's own runs are not capped.
 
 Noisy objectives (`--noise s`): every method observes value + s · scale · ε, with scale the
 function's sd over 256 uniform points and ε a standard normal drawn per evaluation from the
@@ -37,26 +58,28 @@ minus the known optimum) after the whole budget, mean log10 regret (floored at 1
 (1 = best final regret among the methods on that function and seed; ties share the mean rank)
 and the optimiser's time per suggestion: the median over trials of the seconds spent inside
 ask + tell, the objective's own time excluded (model-based libraries fit in `tell` or in `ask`;
-both count), averaged over runs. results.json also has each run's total.
+both count), averaged over runs. results.json also has each run's total. Where the optimum is
+unknown (real problems), regret is replaced by Bayesmark's normalised regret (best - f_ref) /
+(f_rand - f_ref), floored at 1e-3 (`hpcore.benchmarks.scoring`), and ranks are by final value.
+With suite problems, the overall table gives the mean rank over all problems and over each half
+of the suite's split, and a second table the mean rank per character.
 
 Files in `--out`: `summary.md` (the tables), `results.json` (every run's curves),
 `regret_trials.png` (median regret vs evaluations, band = quartiles over seeds, one panel per
-function) and `regret_time.png` (median regret vs median cumulative wall time).
+function) and `regret_time.png` (median regret vs median cumulative wall time); `--no-plots`
+leaves the plots out (53 panels take a minute to draw).
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
-import contextlib
 import importlib.util
-import io
 import json
 import math
 import os
 import shlex
 import sys
-import tempfile
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -66,14 +89,16 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from hpcore.benchmarks.functions import MultiFidelityFunction, ObservationNoise, TestFunction, get_function
+from hpcore.benchmarks import scoring
+from hpcore.benchmarks.functions import MultiFidelityFunction, ObservationNoise, TestFunction
+from hpcore.benchmarks.suite import CHARACTERS, Problem, expand_problem_names, get_problem
 
 __all__ = ["EXTERNAL", "RunRecord", "Task", "main", "rank_table", "run_task", "summarize"]
 
 #: Hyperband settings for the multi-fidelity variants.
 HB_MIN_BUDGET, HB_MAX_BUDGET, HB_ETA = 1, 27, 3
 #: Regret below this counts as this (log10 regret of an exact hit stays finite).
-REGRET_FLOOR = 1e-12
+REGRET_FLOOR = scoring.REGRET_FLOOR
 
 #: --with name -> (label, python module that must be importable, extra requirement or None)
 EXTERNAL: dict[str, tuple[str, str, str | None]] = {
@@ -81,7 +106,12 @@ EXTERNAL: dict[str, tuple[str, str, str | None]] = {
     "optuna-gp": ("optuna GP", "optuna", "torch"),
     "skopt": ("skopt GP-EI", "skopt", None),
     "keras-tuner": ("keras-tuner BO", "keras_tuner", None),
+    "botorch": ("BoTorch qLogNEI", "botorch", None),
+    "smac": ("SMAC3 BlackBox", "smac", None),
+    "hebo": ("HEBO", "hebo", None),  # looked for in HEBO's own environment (`_missing`)
 }
+#: Default --time-cap: seconds of wall time per peer run.
+DEFAULT_TIME_CAP = 600.0
 
 
 @dataclass(frozen=True)
@@ -91,6 +121,7 @@ class Task:
     seed: int
     trials: int
     noise: float = 0.0  # observation noise, relative to the function's spread (`ObservationNoise`)
+    time_cap: float | None = DEFAULT_TIME_CAP  # wall seconds per peer run (None: no cap)
 
 
 @dataclass
@@ -103,7 +134,7 @@ class RunRecord:
     label: str
     function: str
     seed: int
-    optimum: float
+    optimum: float | None  # None: unknown (real problems), scored by normalised regret
     best: list[float] = field(default_factory=list)
     elapsed: list[float] = field(default_factory=list)
     suggest_seconds: float = math.nan  # median ask + tell time per trial
@@ -111,6 +142,7 @@ class RunRecord:
     n_trials: int = 0  # trials really run (Hyperband runs more, cheaper ones)
     note: str = ""
     error: str = ""
+    capped_at: int | None = None  # evaluations done when the time cap stopped the run, else None
 
 
 def _label(method: str) -> str:
@@ -121,16 +153,26 @@ def _label(method: str) -> str:
 
 # -- one run per method family ----------------------------------------------------------------------------
 class _Clock:
-    """Collects the curves of one run as evaluations happen."""
+    """Collects the curves of one run as evaluations happen, and keeps its time cap: `deadline`
+    is the `time.perf_counter()` time `time_cap` seconds after the start (inf without a cap);
+    `capped_at` the number of evaluations done when the cap stopped the run, else None."""
 
-    def __init__(self, trials: int) -> None:
+    def __init__(self, trials: int, time_cap: float | None = None) -> None:
         self.trials = trials
         self.start = time.perf_counter()
+        self.deadline = self.start + time_cap if time_cap is not None else math.inf
+        self.capped_at: int | None = None
         self.best = math.inf
         self.curve: list[float] = []
         self.elapsed: list[float] = []
         self.overhead: list[float] = []  # seconds in ask + tell, per trial
         self.n = 0
+
+    def out_of_time(self) -> bool:
+        """True once the deadline has passed; marks the run capped at the evaluations done."""
+        if time.perf_counter() >= self.deadline:
+            self.capped_at = self.n
+        return self.capped_at is not None
 
     def record(self, value: float) -> None:
         if math.isfinite(value):
@@ -240,88 +282,53 @@ def _run_hyperband(task: Task, fn: TestFunction, noise: ObservationNoise) -> tup
     return clock, note
 
 
-def _run_optuna(task: Task, fn: TestFunction, noise: ObservationNoise) -> tuple[_Clock, str]:
-    import optuna
+def _run_peer(task: Task, fn: Problem | TestFunction, noise: ObservationNoise) -> tuple[_Clock, str]:
+    """One run of another library (an `EXTERNAL` name) through `hpcore.benchmarks.peers`: ask,
+    evaluate the active parameters, tell the observed value; stops at the time cap."""
+    from hpcore.benchmarks.peers import PeerExhausted, PeerTimeout, make_peer
 
-    optuna.logging.set_verbosity(optuna.logging.ERROR)
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
-        sampler = (optuna.samplers.GPSampler(seed=task.seed) if task.method == "optuna-gp"
-                   else optuna.samplers.TPESampler(seed=task.seed))
-    study = optuna.create_study(sampler=sampler, direction="minimize")
-    names = [f"x{i}" for i in range(fn.dims)]
-    clock = _Clock(task.trials)
-    for _ in range(task.trials):
-        t0 = time.perf_counter()
-        trial = study.ask()
-        params = {n: trial.suggest_float(n, lo, hi) for n, (lo, hi) in zip(names, fn.bounds)}
-        t1 = time.perf_counter()
-        value = fn.params_call(params)
-        t2 = time.perf_counter()
-        study.tell(trial, noise.observe(value))
-        clock.overhead.append((t1 - t0) + (time.perf_counter() - t2))
-        clock.n += 1
-        clock.record(value)
-    return clock, ""
-
-
-def _run_skopt(task: Task, fn: TestFunction, noise: ObservationNoise) -> tuple[_Clock, str]:
-    from skopt import Optimizer
-
-    opt = Optimizer([(float(lo), float(hi)) for lo, hi in fn.bounds], base_estimator="GP", acq_func="EI",
-                    random_state=task.seed)
-    clock = _Clock(task.trials)
-    for _ in range(task.trials):
-        t0 = time.perf_counter()
-        x = opt.ask()
-        t1 = time.perf_counter()
-        value = fn(np.asarray(x, dtype=float))
-        t2 = time.perf_counter()
-        opt.tell(x, noise.observe(value))
-        clock.overhead.append((t1 - t0) + (time.perf_counter() - t2))
-        clock.n += 1
-        clock.record(value)
-    return clock, ""
-
-
-def _run_keras_tuner(task: Task, fn: TestFunction, noise: ObservationNoise) -> tuple[_Clock, str]:
-    import keras_tuner as kt
-
-    hp = kt.HyperParameters()
-    for i, (lo, hi) in enumerate(fn.bounds):
-        hp.Float(f"x{i}", float(lo), float(hi))
-    oracle = kt.oracles.BayesianOptimizationOracle(objective=kt.Objective("loss", "min"), max_trials=task.trials,
-                                                   seed=task.seed, hyperparameters=hp)
-    clock = _Clock(task.trials)
-    with tempfile.TemporaryDirectory() as tmp, contextlib.redirect_stdout(io.StringIO()):
-        oracle._set_project_dir(tmp, "bench")  # an oracle needs a folder even when driven directly
-        for _ in range(task.trials):
+    clock = _Clock(task.trials, task.time_cap)
+    note = ""
+    peer = None
+    try:
+        peer = make_peer(task.method, fn.space(), seed=task.seed, trials=task.trials, deadline=clock.deadline)
+        while clock.n < task.trials and not clock.out_of_time():
             t0 = time.perf_counter()
-            trial = oracle.create_trial("bench")
-            if trial.status != "RUNNING":
+            try:
+                params = peer.ask()
+            except PeerExhausted as e:
+                note = f"exhausted after {clock.n} trials ({e})"
                 break
             t1 = time.perf_counter()
-            value = fn.params_call(trial.hyperparameters.values)
+            value = fn.params_call(params)
             t2 = time.perf_counter()
-            oracle.update_trial(trial.trial_id, {"loss": noise.observe(value)})
-            trial.status = "COMPLETED"
-            oracle.end_trial(trial)
-            clock.overhead.append((t1 - t0) + (time.perf_counter() - t2))
-            clock.n += 1
-            clock.record(value)
-    clock.pad()
-    return clock, ""
+            try:
+                peer.tell(noise.observe(value))
+            finally:  # an evaluation counts even when the peer is not told in time
+                clock.overhead.append((t1 - t0) + (time.perf_counter() - t2))
+                clock.n += 1
+                clock.record(value)
+    except PeerTimeout:  # a peer in another process did not answer by the deadline
+        clock.capped_at = clock.n
+    finally:
+        if peer is not None:
+            peer.close()
+    if clock.capped_at is not None:
+        note = f"capped at {clock.capped_at} evaluations ({task.time_cap:g} s)"
+    clock.pad()  # a capped or exhausted run carries its best value to the end of the budget
+    return clock, note
 
 
 def run_task(task: Task) -> dict[str, Any]:
     """Run one (method, function, seed); returns a `RunRecord` as a dict (errors are recorded, not raised)."""
-    fn = get_function(task.function)
+    fn = get_problem(task.function)
     rec = RunRecord(task.method, _label(task.method), fn.name, task.seed, fn.optimum_value)
-    runners: dict[str, Callable[[Task, TestFunction, ObservationNoise], tuple[_Clock, str]]] = {
-        "optuna": _run_optuna, "optuna-gp": _run_optuna, "skopt": _run_skopt, "keras-tuner": _run_keras_tuner,
-    }
+    runners: dict[str, Callable[[Task, Any, ObservationNoise], tuple[_Clock, str]]] = {
+        name: _run_peer for name in EXTERNAL}
     try:
-        noise = ObservationNoise(fn, task.noise, task.seed)
+        # a noisy suite problem brings its own noise; --noise adds to it (in quadrature)
+        noise = (fn.observation_noise(task.seed, task.noise) if isinstance(fn, Problem)
+                 else ObservationNoise(fn, task.noise, task.seed))
         if task.method == "hpcore:hyperband":
             clock, note = _run_hyperband(task, fn, noise)
         elif task.method.startswith("hpcore:"):
@@ -332,6 +339,7 @@ def run_task(task: Task) -> dict[str, Any]:
         rec.error = f"{type(e).__name__}: {e}"
         return asdict(rec)
     rec.best, rec.elapsed, rec.n_trials, rec.note = clock.curve, clock.elapsed, clock.n, note.strip("; ")
+    rec.capped_at = clock.capped_at
     # The median: the first ask of a process may load compiled (numba) code or import a library.
     rec.suggest_seconds = float(np.median(clock.overhead)) if clock.overhead else math.nan
     rec.total_overhead = float(np.sum(clock.overhead))
@@ -339,36 +347,34 @@ def run_task(task: Task) -> dict[str, Any]:
 
 
 # -- summaries ------------------------------------------------------------------------------------------------------
-def _regret(rec: dict[str, Any]) -> np.ndarray:
-    r = np.asarray(rec["best"], dtype=float) - rec["optimum"]
-    return np.where(np.isnan(r), np.nan, np.maximum(r, REGRET_FLOOR))
+#: (function, method) -> mean rank over seeds of the final result (`scoring.rank_table`).
+rank_table = scoring.rank_table
 
 
-def _final(rec: dict[str, Any]) -> float:
-    r = _regret(rec)
-    return float(r[-1]) if len(r) else math.nan
+def _problems(names: Sequence[str]) -> dict[str, Problem | TestFunction]:
+    """name -> problem, looked up once per summary (a suite lookup builds the objective)."""
+    out: dict[str, Problem | TestFunction] = {}
+    for n in names:
+        if n not in out:
+            out[n] = get_problem(n)
+    return out
 
 
-def rank_table(records: Sequence[dict[str, Any]]) -> dict[tuple[str, str], float]:
-    """(function, method) -> mean rank over seeds of the final regret (1 = best; NaN ranks last)."""
-    from collections import defaultdict
+def _scales(records: Sequence[dict[str, Any]]) -> dict[str, scoring.Scale]:
+    problems = _problems([r["function"] for r in records])
 
-    by_case: dict[tuple[str, int], list[dict[str, Any]]] = defaultdict(list)
-    for r in records:
-        if not r["error"]:
-            by_case[(r["function"], r["seed"])].append(r)
-    ranks: dict[tuple[str, str], list[float]] = defaultdict(list)
-    for (function, _), recs in by_case.items():
-        finals = np.array([_final(r) for r in recs])
-        finals = np.where(np.isnan(finals), np.inf, finals)
-        for r, v in zip(recs, finals):
-            # Average rank among ties: 1 + (# strictly better) + (# equal others) / 2.
-            rank = 1 + np.sum(finals < v) + (np.sum(finals == v) - 1) / 2
-            ranks[(function, r["method"])].append(float(rank))
-    return {k: float(np.mean(v)) for k, v in ranks.items()}
+    def reference(name: str) -> float | None:
+        p = problems[name]
+        return p.reference_value if isinstance(p, Problem) else None
+
+    def random_median(name: str, k: int) -> float | None:
+        p = problems[name]
+        return p.random_median(k) if isinstance(p, Problem) else None
+
+    return scoring.problem_scales(records, reference, random_median)
 
 
-def _fmt(x: float, digits: int = 3) -> str:
+def _fmt(x: float | None, digits: int = 3) -> str:
     if x is None or not math.isfinite(x):
         return "n/a"
     if x != 0 and (abs(x) < 1e-3 or abs(x) >= 1e4):
@@ -376,32 +382,45 @@ def _fmt(x: float, digits: int = 3) -> str:
     return f"{x:.{digits}g}"
 
 
-def _log_regret_at(recs: Sequence[dict[str, Any]], k: int) -> float:
-    """Mean log10 regret after the first k evaluations (NaN runs left out)."""
-    vals = []
-    for r in recs:
-        reg = _regret(r)
-        if len(reg) >= k and math.isfinite(reg[k - 1]):
-            vals.append(math.log10(reg[k - 1]))
+def _mean_log_score_at(recs: Sequence[dict[str, Any]], scale: scoring.Scale, k: int) -> float:
+    """Mean log10 (normalised) regret after the first k evaluations (NaN runs left out)."""
+    vals = [math.log10(v) for r in recs if math.isfinite(v := scale.score(r, k))]
     return float(np.mean(vals)) if vals else math.nan
+
+
+def _heading(name: str, scale: scoring.Scale, trials: int) -> str:
+    if not scale.normalised:
+        return f"### {name} (optimum {_fmt(scale.optimum, 6)})\n"
+    rand = scale.random.get(trials)
+    return (f"### {name} (optimum unknown: normalised regret)\n\n"
+            f"Normalised regret = (best - f_ref) / (f_rand - f_ref), floored at {scoring.NORMALISED_FLOOR:g}: "
+            f"0 is the reference, 1 random search's median. f_ref = {_fmt(scale.reference, 6)} "
+            f"({scale.reference_source or 'none'}), f_rand = {_fmt(rand, 6)} after {trials} evaluations "
+            f"({scale.random_source or 'unknown: add --strategies random'}).\n")
 
 
 def summarize(records: Sequence[dict[str, Any]], methods: Sequence[str], functions: Sequence[str],
               report_at: Sequence[int] = ()) -> str:
-    """The markdown tables: one per function, then the overall mean rank. `report_at` adds
-    columns with the mean log10 regret after that many evaluations."""
+    """The markdown tables: one per function, then the overall mean rank (over all problems and,
+    for suite problems, over each half and each character). `report_at` adds columns with the
+    mean log10 (normalised) regret after that many evaluations."""
     ranks = rank_table(records)
+    scales = _scales(records)
+    problems = _problems(functions)
     lines: list[str] = []
-    overall: dict[str, list[float]] = {m: [] for m in methods}
+    overall: dict[str, dict[str, float]] = {m: {} for m in methods}  # method -> problem -> rank
     timing: dict[str, list[float]] = {m: [] for m in methods}
     for function in functions:
-        recs_f = [r for r in records if r["function"] == get_function(function).name]
+        name = problems[function].name
+        recs_f = [r for r in records if r["function"] == name]
         if not recs_f:
             continue
-        name = recs_f[0]["function"]
-        lines.append(f"### {name} (optimum {recs_f[0]['optimum']:.6g})\n")
-        extra_head = "".join(f"| log10 regret @{k} " for k in report_at)
-        lines.append("| method | mean regret | median regret | mean log10 regret " + extra_head + "| mean rank "
+        scale = scales.get(name, scoring.Scale(recs_f[0]["optimum"]))  # every run failed: no scale
+        trials = max(len(r["best"]) for r in recs_f)
+        word = "normalised regret" if scale.normalised else "regret"
+        lines.append(_heading(name, scale, trials))
+        extra_head = "".join(f"| log10 {word} @{k} " for k in report_at)
+        lines.append(f"| method | mean {word} | median {word} | mean log10 {word} " + extra_head + "| mean rank "
                      "| ms / suggestion | runs | notes |")
         lines.append("|---|---:|---:|---:|" + "---:|" * len(report_at) + "---:|---:|---:|---|")
         rows = []
@@ -410,7 +429,7 @@ def summarize(records: Sequence[dict[str, Any]], methods: Sequence[str], functio
             ok = [r for r in recs if not r["error"]]
             if not recs:
                 continue
-            finals = np.array([_final(r) for r in ok]) if ok else np.array([math.nan])
+            finals = np.array([scale.score(r, len(r["best"])) for r in ok]) if ok else np.array([math.nan])
             finite = finals[np.isfinite(finals)]
             mean_r = float(finite.mean()) if finite.size else math.nan
             med_r = float(np.median(finite)) if finite.size else math.nan
@@ -418,7 +437,7 @@ def summarize(records: Sequence[dict[str, Any]], methods: Sequence[str], functio
             ms = float(np.mean([r["suggest_seconds"] for r in ok])) * 1e3 if ok else math.nan
             rank = ranks.get((name, m), math.nan)
             if ok and math.isfinite(rank):
-                overall[m].append(rank)
+                overall[m][name] = rank
                 timing[m].append(ms)
             notes = sorted({r["note"] for r in ok if r["note"]})
             note = notes[0] if notes else ""
@@ -427,22 +446,59 @@ def summarize(records: Sequence[dict[str, Any]], methods: Sequence[str], functio
             errors = sorted({r["error"] for r in recs if r["error"]})
             if errors:
                 note = "; ".join(filter(None, [note, f"{len(recs) - len(ok)} runs failed: {errors[0]}"]))
-            extra = "".join(f"| {_fmt(_log_regret_at(ok, k))} " for k in report_at)
+            extra = "".join(f"| {_fmt(_mean_log_score_at(ok, scale, k))} " for k in report_at)
             row = (f"| {_label(m)} | {_fmt(mean_r)} | {_fmt(med_r)} | {_fmt(log_r)} {extra}| {_fmt(rank)} "
                    f"| {_fmt(ms)} | {len(ok)} | {note} |")
             rows.append((rank, row))
         lines.extend(row for _, row in sorted(rows, key=lambda x: (math.isnan(x[0]), x[0])))
         lines.append("")
-    lines.append("### overall\n")
-    lines.append("| method | mean rank (mean over functions) | ms / suggestion (mean over functions) |")
-    lines.append("|---|---:|---:|")
-    rows = []
-    for m in methods:
-        if overall[m]:
-            rank = float(np.mean(overall[m]))
-            rows.append((rank, f"| {_label(m)} | {_fmt(rank)} | {_fmt(float(np.mean(timing[m])))} |"))
-    lines.extend(row for _, row in sorted(rows))
+    suite = {p.name: p for p in problems.values() if isinstance(p, Problem)}
+    lines.extend(_overall(methods, overall, timing, suite))
     return "\n".join(lines) + "\n"
+
+
+def _mean_rank(ranks: dict[str, float], names: Sequence[str]) -> float:
+    values = [ranks[n] for n in names if n in ranks]
+    return float(np.mean(values)) if values else math.nan
+
+
+def _overall(methods: Sequence[str], overall: dict[str, dict[str, float]], timing: dict[str, list[float]],
+             suite: dict[str, Problem]) -> list[str]:
+    """The overall tables: mean rank over problems; with suite problems also over each half
+    and, in a second table, over each character."""
+    lines = ["### overall\n"]
+    ran = [m for m in methods if overall[m]]
+    if not suite:
+        lines += ["| method | mean rank (mean over functions) | ms / suggestion (mean over functions) |", "|---|---:|---:|"]
+        rows = [(_mean_rank(overall[m], list(overall[m])),
+                 f"| {_label(m)} | {_fmt(_mean_rank(overall[m], list(overall[m])))} "
+                 f"| {_fmt(float(np.mean(timing[m])))} |") for m in ran]
+        return lines + [row for _, row in sorted(rows)]
+    every = sorted({n for m in ran for n in overall[m]})
+    halves = {h: [n for n in every if n in suite and suite[n].half == h] for h in ("tune", "report")}
+    lines.append("Mean rank over problems (each a mean over seeds). The halves are the suite's fixed split "
+                 "(`hpcore.benchmarks.suite.SPLIT`): defaults are chosen on the tune half; the report half "
+                 "checks them.\n")
+    lines += [f"| method | mean rank, all {len(every)} | tune half ({len(halves['tune'])}) "
+              f"| report half ({len(halves['report'])}) | ms / suggestion (mean over functions) |",
+              "|---|---:|---:|---:|---:|"]
+    ran.sort(key=lambda m: (math.isnan(r := _mean_rank(overall[m], every)), r))
+    for m in ran:
+        lines.append(f"| {_label(m)} | {_fmt(_mean_rank(overall[m], every))} "
+                     f"| {_fmt(_mean_rank(overall[m], halves['tune']))} "
+                     f"| {_fmt(_mean_rank(overall[m], halves['report']))} | {_fmt(float(np.mean(timing[m])))} |")
+    characters: dict[str, list[str]] = {}
+    for n in every:
+        if n in suite:
+            characters.setdefault(suite[n].character, []).append(n)
+    order = [c for c in CHARACTERS if c in characters]
+    lines += ["", "### mean rank by character\n",
+              "| method | " + " | ".join(f"{c} ({len(characters[c])})" for c in order) + " |",
+              "|---|" + "---:|" * len(order)]
+    for m in ran:
+        lines.append(f"| {_label(m)} | " + " | ".join(_fmt(_mean_rank(overall[m], characters[c])) for c in order)
+                     + " |")
+    return lines
 
 
 # -- plots --------------------------------------------------------------------------------------------------------------
@@ -455,15 +511,18 @@ def _style(methods: Sequence[str]) -> dict[str, dict[str, Any]]:
 
 def plot_results(records: Sequence[dict[str, Any]], methods: Sequence[str], functions: Sequence[str],
                  out: Path) -> list[Path]:
-    """regret_trials.png and regret_time.png (one panel per function)."""
-    from hpcore.plots import new_figure, save_figure
+    """regret_trials.png and regret_time.png (one panel per function; where the optimum is
+    unknown, the regret is measured from the reference f_ref and the panel says so)."""
+    from hpcore.plot_axes import set_log_ticks
+    from hpcore.plots import legend_below, new_figure, save_figure
 
-    names = [get_function(f).name for f in functions]
+    names = [p.name for p in _problems(functions).values()]
     names = [n for n in names if any(r["function"] == n for r in records)]
     if not names:
         return []
+    scales = _scales(records)
     style = _style(methods)
-    ncols = min(3, len(names))
+    ncols = min(3 if len(names) <= 12 else 6, len(names))  # a whole suite: six panels a row
     nrows = math.ceil(len(names) / ncols)
     files = []
     for kind in ("trials", "time"):
@@ -475,7 +534,7 @@ def plot_results(records: Sequence[dict[str, Any]], methods: Sequence[str], func
                 recs = [r for r in records if r["function"] == name and r["method"] == m and not r["error"]]
                 if not recs:
                     continue
-                R = np.vstack([_regret(r) for r in recs])
+                R = np.vstack([scales[name].regret_curve(r) for r in recs])
                 with warnings.catch_warnings():  # all-NaN columns before Hyperband's first full-budget result
                     warnings.simplefilter("ignore", RuntimeWarning)
                     q1, med, q3 = np.nanpercentile(R, [25, 50, 75], axis=0)
@@ -485,18 +544,24 @@ def plot_results(records: Sequence[dict[str, Any]], methods: Sequence[str], func
                 if kind == "trials":
                     ax.fill_between(x, q1, q3, color=style[m]["color"], alpha=0.15, linewidth=0)
             ax.set_yscale("log")
+            if ax.lines:  # a few round labels per log axis, minor ticks unlabelled
+                set_log_ticks(ax.yaxis, *ax.get_ylim())
             if kind == "time":
                 ax.set_xscale("log")
+                if ax.lines:
+                    set_log_ticks(ax.xaxis, *ax.get_xlim())
                 ax.set_xlabel("wall time (s, median over seeds)")
             else:
                 ax.set_xlabel("evaluations (full-budget equivalents)")
-            ax.set_ylabel("simple regret")
+            unknown = name in scales and scales[name].normalised
+            ax.set_ylabel("best - f_ref (optimum unknown)" if unknown else "simple regret")
             ax.set_title(name)
-            ax.grid(alpha=0.3, which="both")
+            ax.grid(alpha=0.3, which="major")
+            ax.grid(alpha=0.08, which="minor")
         for k in range(len(names), nrows * ncols):
             axes[k // ncols][k % ncols].set_axis_off()
         handles, labels = axes[0][0].get_legend_handles_labels()
-        fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 4), fontsize=9)
+        legend_below(fig, handles, labels)
         seeds = len({r["seed"] for r in records})
         fig.suptitle(f"simple regret vs evaluations: median over {seeds} seeds, band = quartiles"
                      if kind == "trials" else f"simple regret vs wall time (median over {seeds} seeds)")
@@ -511,6 +576,21 @@ def _split(text: str) -> list[str]:
 
 def _available(module: str) -> bool:
     return importlib.util.find_spec(module) is not None
+
+
+def _missing(peer: str) -> str | None:
+    """Why the `EXTERNAL` peer cannot run here, or None when it can. HEBO is looked for in its own
+    environment, the others in this one."""
+    label, module, extra = EXTERNAL[peer]
+    if peer == "hebo":
+        from hpcore.benchmarks.peers.hebo_runner import hebo_missing
+
+        return hebo_missing()
+    if not _available(module):
+        return f"{module} is not installed"
+    if extra and not _available(extra):
+        return f"needs {extra}, which is not installed"
+    return None
 
 
 def _plan(args: argparse.Namespace) -> tuple[list[str], list[str], list[str]]:
@@ -538,16 +618,12 @@ def _plan(args: argparse.Namespace) -> tuple[list[str], list[str], list[str]]:
     for w in _split(args.with_ or ""):
         if w not in EXTERNAL:
             raise ValueError(f"unknown --with {w!r}; known: {', '.join(EXTERNAL)}")
-        label, module, extra = EXTERNAL[w]
-        if not _available(module):
-            notes.append(f"{label}: {module} is not installed, skipped")
-        elif extra and not _available(extra):
-            notes.append(f"{label}: needs {extra}, which is not installed, skipped")
+        missing = _missing(w)
+        if missing:
+            notes.append(f"{EXTERNAL[w][0]}: {missing}, skipped")
         else:
             methods.append(w)
-    functions = _split(args.functions)
-    for f in functions:
-        get_function(f)  # ValueError listing the known ones
+    functions = expand_problem_names(_split(args.functions))  # suite selectors expanded; ValueError if unknown
     return methods, functions, notes
 
 
@@ -558,7 +634,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--strategies", default="random,grid,bayes,hyperband",
                    help="hpcore strategies, comma-separated (default random,grid,bayes,hyperband)")
     p.add_argument("--functions", default="branin,hartmann6",
-                   help="test functions from hpcore.benchmarks.functions, comma-separated (default branin,hartmann6)")
+                   help="problems, comma-separated: test functions from hpcore.benchmarks.functions, problems of "
+                   "hpcore.benchmarks.suite, or the selectors suite, suite:tune, suite:report, suite:<character> "
+                   "(default branin,hartmann6)")
     p.add_argument("--trials", type=int, default=50, help="evaluations per run (default 50)")
     p.add_argument("--seeds", type=int, default=10, help="seeds 0..S-1 per method and function (default 10)")
     p.add_argument("--with", dest="with_", default="",
@@ -567,21 +645,28 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--noise", type=float, default=0.0,
                    help="Gaussian observation noise with this sd relative to the function's spread (sd over "
                    "256 uniform points); regret uses the noiseless values (default 0: exact)")
+    p.add_argument("--time-cap", type=float, default=DEFAULT_TIME_CAP, metavar="SECONDS",
+                   help=f"wall seconds per run of another library (--with); a capped run keeps its best value "
+                   f"to the end of the budget and is marked in the notes; 0 for no cap (default {DEFAULT_TIME_CAP:g})")
     p.add_argument("--report-at", default="", help="also report mean log10 regret after these numbers of "
                    "evaluations, e.g. 30,100")
     p.add_argument("--out", default="results", help="output folder (default results/)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--no-plots", action="store_true", help="no PNG plots (a whole suite's take a minute to draw)")
     return p
 
 
 def _tasks(methods: Sequence[str], functions: Sequence[str], seeds: int, trials: int,
-           noise: float = 0.0) -> list[Task]:
+           noise: float = 0.0, time_cap: float | None = DEFAULT_TIME_CAP) -> list[Task]:
+    dims = {f: get_problem(f).dims for f in functions}
+
     def cost(t: Task) -> float:  # start the slow runs first, so the pool does not end on one of them
         method = "hpcore:bayes" if t.method.startswith("hpcore:bayes") else t.method
-        slow = {"optuna-gp": 4.0, "keras-tuner": 6.0, "skopt": 2.0, "hpcore:bayes": 1.5}.get(method, 0.1)
-        return slow * get_function(t.function).dims
+        slow = {"optuna-gp": 4.0, "keras-tuner": 6.0, "skopt": 2.0, "hpcore:bayes": 1.5, "botorch": 8.0,
+                "smac": 10.0, "hebo": 12.0}.get(method, 0.1)
+        return slow * dims[t.function]
 
-    tasks = [Task(m, f, s, trials, noise) for m in methods for f in functions for s in range(seeds)]
+    tasks = [Task(m, f, s, trials, noise, time_cap) for m in methods for f in functions for s in range(seeds)]
     return sorted(tasks, key=cost, reverse=True)
 
 
@@ -616,6 +701,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not (args.noise >= 0 and math.isfinite(args.noise)):
         print(f"hpcore bench synthetic: error: --noise must be finite and >= 0, got {args.noise}", file=sys.stderr)
         return 2
+    if not (args.time_cap >= 0 and math.isfinite(args.time_cap)):
+        print(f"hpcore bench synthetic: error: --time-cap must be finite and >= 0 seconds (0: no cap), got "
+              f"{args.time_cap}", file=sys.stderr)
+        return 2
     try:
         methods, functions, notes = _plan(args)
     except ValueError as e:
@@ -628,7 +717,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    tasks = _tasks(methods, functions, args.seeds, args.trials, args.noise)
+    time_cap = args.time_cap or None
+    tasks = _tasks(methods, functions, args.seeds, args.trials, args.noise, time_cap)
     print(f"{len(tasks)} runs: {len(methods)} methods x {len(functions)} functions x {args.seeds} seeds, "
           f"{args.trials} evaluations each, {args.jobs} processes", file=sys.stderr)
     t0 = time.perf_counter()
@@ -642,20 +732,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.noise:
         header += (f"\nObservations carry Gaussian noise of sd {args.noise:g} x the function's spread (sd over 256 "
                    f"uniform points); regret is that of the best evaluated point's noiseless value.\n")
+    problems = _problems(functions)
+    noisy = [n for n, p in problems.items() if isinstance(p, Problem) and p.noise]
+    if noisy:
+        header += (f"\n{', '.join(noisy)}: observations carry their problem's own Gaussian noise (sd relative to "
+                   f"the function's spread, combined in quadrature with --noise); regret uses the noiseless "
+                   f"values.\n")
+    if any(p.optimum_value is None for p in problems.values()):
+        header += ("\nWhere the optimum is unknown (real problems), regret is replaced by the normalised regret "
+                   "(best - f_ref) / (f_rand - f_ref) of Bayesmark, its table says from where f_ref and f_rand "
+                   "come; ranks are by final value.\n")
     skipped = "".join(f"- {n}\n" for n in notes)
     failed = [r for r in records if r["error"]]
     failures = "".join(f"- {r['label']} on {r['function']} seed {r['seed']} failed: {r['error']}\n" for r in failed)
+    capped = "".join(f"- {r['label']} on {r['function']} seed {r['seed']}: capped at {r['capped_at']} of "
+                     f"{args.trials} evaluations by the time cap ({args.time_cap:g} s); its curve keeps its best "
+                     f"value to the end\n" for r in records if r.get("capped_at") is not None)
     report_at = [int(k) for k in _split(args.report_at) if int(k) <= args.trials]
     text = header + "\n" + summarize(records, methods, functions, report_at)
-    if skipped or failures:
-        text += "\nNotes:\n" + skipped + failures
+    if skipped or failures or capped:
+        text += "\nNotes:\n" + skipped + failures + capped
     (out / "summary.md").write_text(text)
     (out / "results.json").write_text(json.dumps({"command": command, "trials": args.trials, "seeds": args.seeds,
-                                                  "noise": args.noise,
+                                                  "noise": args.noise, "time_cap": time_cap,
                                                   "methods": methods, "functions": functions, "notes": notes,
                                                   "runs": records}, indent=1, allow_nan=True))
     try:
-        files = plot_results(records, methods, functions, out)
+        files = [] if args.no_plots else plot_results(records, methods, functions, out)
     except ImportError as e:
         files = []
         text += f"\n(no plots: {e})\n"
