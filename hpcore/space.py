@@ -47,6 +47,10 @@ __all__ = [
 
 #: Encoded value of every dimension of an inactive parameter.
 INACTIVE = 0.5
+
+#: A stepped parameter with more values than this also gets jumps of 5 % and 20 % of its
+#: encoded range among its `Space.discrete_moves`.
+_FEW_VALUES = 8
 #: Largest grid `Space.grid` will enumerate.
 GRID_LIMIT = 1_000_000
 #: Most steps a value of a stepped parameter (and every `Int`) may lie from 0:
@@ -977,6 +981,49 @@ class Space(Mapping):
             if rows.any():
                 out[rows, self._slices[name]] = p.encode_values(values[name][rows])
         return out
+
+    def discrete_moves(self, u: np.ndarray) -> np.ndarray:
+        """The configurations one discrete move away from the snapped point u: (D,), snapped:
+        (r, D). A move changes one active parameter: a stepped Int or Float to the grid value
+        next to its own on either side, a Choice to each other value, a Bool to the other one
+        (children that a changed parent activates take the values `snap` gives them). Empty
+        (0, D) when no discrete parameter is active. Used by local searches over integer and
+        categorical dimensions, which gradient steps cannot move."""
+        u = np.asarray(u, dtype=float)
+        params = self.decode(u)
+        moves = []
+        for name in self._order:
+            p = self._params[name]
+            if name not in params or p.n_dims == 0:
+                continue
+            sl = self._slices[name]
+            if isinstance(p, Choice):
+                for k in range(len(p.values)):
+                    one_hot = np.zeros(p.n_dims)
+                    one_hot[k] = 1.0
+                    if not np.array_equal(one_hot, u[sl]):
+                        v = u.copy()
+                        v[sl] = one_hot
+                        moves.append(v)
+            elif isinstance(p, Bool):
+                v = u.copy()
+                v[sl] = p.encode_values(np.array([not params[name]]))[0]
+                moves.append(v)
+            elif isinstance(p, _Numeric) and p._discrete:
+                k = p._nearest_index(float(params[name]))
+                for j in (k - 1, k + 1):
+                    if 0 <= j <= p._last:
+                        v = u.copy()
+                        v[sl] = p.encode_values(np.array([p._value_at(j)], dtype=float))[0]
+                        moves.append(v)
+                if p._n > _FEW_VALUES:  # longer jumps too, or a wide range is crossed one value at a time
+                    for jump in (-0.2, -0.05, 0.05, 0.2):
+                        v = u.copy()
+                        v[sl] = np.clip(u[sl] + jump, 0.0, 1.0)
+                        moves.append(v)
+        if not moves:
+            return np.empty((0, self._dims))
+        return np.unique(self.snap(np.array(moves)), axis=0)
 
     def sample(self, rng: np.random.Generator, n: int | None = None) -> dict[str, Any] | list[dict[str, Any]]:
         """Uniform (log-uniform for log parameters) random configuration(s)."""

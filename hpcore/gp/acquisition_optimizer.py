@@ -24,7 +24,7 @@ from collections.abc import Callable
 import numpy as np
 from scipy.optimize import minimize
 
-__all__ = ["local_perturbations", "maximize_acquisition"]
+__all__ = ["discrete_local_search", "local_perturbations", "maximize_acquisition"]
 
 AcqFn = Callable[[np.ndarray], np.ndarray]
 AcqGradFn = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
@@ -58,6 +58,8 @@ def maximize_acquisition(
     seeds: np.ndarray | None = None,
     rng: np.random.Generator | None = None,
     method: str = "adam",
+    lower: np.ndarray | None = None,
+    upper: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Best points found, sorted by acquisition value (descending), with their values.
 
@@ -66,6 +68,7 @@ def maximize_acquisition(
     method: "adam" (batched projected gradient ascent: one batched model call per step, no
     per-iteration solver overhead) or "lbfgsb" (scipy's L-BFGS-B on the concatenated problem,
     whose fixed cost per iteration dominates for problems this small).
+    lower, upper: (D,) bounds of the local searches (default the unit cube), e.g. a trust region.
     Returns (U_best: (r, D), values: (r,)) with the refined local optima first merged with
     the candidate sweep, so a caller can walk down the list to skip duplicates.
     """
@@ -104,14 +107,17 @@ def maximize_acquisition(
             g = np.where(bad[:, None], 0.0, g)
             return -float(v.sum()), -g[:, continuous].ravel()
 
-        z0 = starts[:, continuous].ravel()
+        lo = np.tile(np.zeros(n_cont) if lower is None else np.asarray(lower, dtype=float)[continuous], k)
+        hi = np.tile(np.ones(n_cont) if upper is None else np.asarray(upper, dtype=float)[continuous], k)
+        z0 = np.clip(starts[:, continuous].ravel(), lo, hi)
         if method == "lbfgsb":
-            res = minimize(objective, z0, jac=True, method="L-BFGS-B", bounds=[(0.0, 1.0)] * z0.size,
+            res = minimize(objective, z0, jac=True, method="L-BFGS-B", bounds=list(zip(lo, hi)),
                            options={"maxiter": maxiter, "ftol": 1e-9 * k})
             z = res.x
         else:
-            z = _projected_adam(acq_grad, unpack, z0.reshape(k, n_cont), continuous, maxiter)
-        refined = snap(unpack(np.clip(z, 0.0, 1.0)))
+            z = _projected_adam(acq_grad, unpack, z0.reshape(k, n_cont), continuous, maxiter,
+                                lo.reshape(k, n_cont), hi.reshape(k, n_cont))
+        refined = snap(unpack(np.clip(z, lo, hi)))
         pool_U.append(refined)
         pool_v.append(np.where(np.isfinite(v := acq(refined)), v, -np.inf))
     U = np.vstack(pool_U)
@@ -121,8 +127,9 @@ def maximize_acquisition(
 
 
 def _projected_adam(acq_grad: AcqGradFn, unpack: Callable[[np.ndarray], np.ndarray], Z: np.ndarray,
-                    continuous: np.ndarray, steps: int, lr: float = 0.02) -> np.ndarray:
-    """Batched gradient ascent with Adam steps projected onto [0, 1], the step size decaying
+                    continuous: np.ndarray, steps: int, lo: np.ndarray | float = 0.0, hi: np.ndarray | float = 1.0,
+                    lr: float = 0.02) -> np.ndarray:
+    """Batched gradient ascent with Adam steps projected onto [lo, hi] (default [0, 1]), the step size decaying
     tenfold over the run; returns the best point seen by each start (k, |C|)."""
     m = np.zeros_like(Z)
     v = np.zeros_like(Z)
@@ -138,8 +145,45 @@ def _projected_adam(acq_grad: AcqGradFn, unpack: Callable[[np.ndarray], np.ndarr
         m = b1 * m + (1 - b1) * g
         v = b2 * v + (1 - b2) * g * g
         step = lr * 0.1 ** (t / steps)
-        Z = np.clip(Z + step * (m / (1 - b1**t)) / (np.sqrt(v / (1 - b2**t)) + 1e-12), 0.0, 1.0)
+        Z = np.clip(Z + step * (m / (1 - b1**t)) / (np.sqrt(v / (1 - b2**t)) + 1e-12), lo, hi)
     val = acq_grad(unpack(Z.ravel()))[0]
     better = np.where(np.isfinite(val), val, -np.inf) > best_v
     best_z[better] = Z[better]
     return best_z.ravel()
+
+
+def discrete_local_search(acq: AcqFn, starts: np.ndarray, moves: Callable[[np.ndarray], np.ndarray],
+                          max_rounds: int = 10) -> tuple[np.ndarray, np.ndarray]:
+    """Greedy hill climbing over discrete moves, which gradient steps cannot make.
+
+    starts: (k, D) snapped points; moves(u: (D,)) -> (r, D) the snapped points one move away
+    (`Space.discrete_moves`). Each round evaluates every start's moves in one batched call and
+    takes each start's best move if it raises the acquisition; stops after `max_rounds` or when
+    no start improves. Returns (points (k, D), their acquisition values (k,)).
+    """
+    U = np.array(starts, dtype=float)
+    vals = acq(U)
+    vals = np.where(np.isfinite(vals), vals, -np.inf)
+    live = np.ones(len(U), dtype=bool)
+    for _ in range(max_rounds):
+        idx = np.flatnonzero(live)
+        if not len(idx):
+            break
+        batches = [moves(U[i]) for i in idx]
+        sizes = [len(b) for b in batches]
+        if not sum(sizes):
+            break
+        V = acq(np.vstack([b for b in batches if len(b)]))
+        V = np.where(np.isfinite(V), V, -np.inf)
+        at = 0
+        for i, b, r in zip(idx, batches, sizes):
+            if r == 0:
+                live[i] = False
+                continue
+            j = int(np.argmax(V[at:at + r]))
+            if V[at + j] > vals[i]:
+                U[i], vals[i] = b[j], V[at + j]
+            else:
+                live[i] = False
+            at += r
+    return U, vals

@@ -33,11 +33,12 @@ from scipy.stats import qmc, yeojohnson
 
 from hpcore.gp import acquisition as acqf
 from hpcore.gp.acquisition_kernels import log_expected_improvement_and_grad
-from hpcore.gp.acquisition_optimizer import local_perturbations, maximize_acquisition
+from hpcore.gp.acquisition_optimizer import discrete_local_search, local_perturbations, maximize_acquisition
 from hpcore.gp.feasibility import FeasibilityModel
 from hpcore.gp.model import GaussianProcess, blas_threads_for
 from hpcore.space import Float, Space
 from hpcore.strategies.base import Strategy, SuggestContext, TakenConfigurations
+from hpcore.strategies.trust_region import trust_region_box, trust_region_length
 from hpcore.trial import Suggestion, TrialState
 
 __all__ = ["BayesianOptimization"]
@@ -67,6 +68,19 @@ class BayesianOptimization(Strategy):
         in ten never leave the local optimum); the draws keep exploring in proportion to the
         model's uncertainty during the phase when that commitment happens. 0 turns it off.
         Not used once trials have failed (the draws know nothing about where evaluations fail).
+    trust_region: search the acquisition's maximum inside a box around the best observed point
+        (TuRBO's rules, `hpcore.strategies.trust_region`): its side doubles after 3 model-led
+        improvements in a row and halves after max(4, D) trials without one, and starts again
+        once it is tiny; when the box holds nothing new, the whole space is searched. On the
+        suite's tune half (`docs/bo_quality.md`) it took the mean rank from 3.72 to 3.13 at 30
+        evaluations and from 3.54 to 2.95 at 100.
+    discrete_search: after the gradient-based search, hill-climb the best candidates over
+        discrete moves (`Space.discrete_moves`: the next integer or step, another category, the
+        other boolean), which gradient steps cannot make; on the tune half's mixed problems it
+        took the mean rank from 3.3 to 2.27 at 100 evaluations.
+    learn_from_pruned: pruned trials join failed ones in the feasibility model, so the search
+        avoids regions where trials get pruned (their last reports are values at a smaller step,
+        not comparable with final values, and never enter the objective's model).
     """
 
     name = "bayes"
@@ -75,7 +89,9 @@ class BayesianOptimization(Strategy):
     def __init__(self, n_initial: int | None = None, acquisition: str = "ei", kernel: str = "matern52",
                  deterministic: bool = False, beta: float = 4.0, initial_design: str = "sobol",
                  n_candidates: int | None = None, n_local: int = 5, local_optimizer: str = "lbfgsb",
-                 thompson_every: int = 3, thompson_until: int = 50) -> None:
+                 thompson_every: int = 3, thompson_until: int = 50,
+                 trust_region: bool = True, discrete_search: bool = True,
+                 learn_from_pruned: bool = True) -> None:
         if acquisition not in _ACQUISITIONS:
             raise ValueError(f"acquisition must be one of {_ACQUISITIONS}, got {acquisition!r}")
         if kernel not in ("matern52", "rbf"):
@@ -102,6 +118,9 @@ class BayesianOptimization(Strategy):
         self.local_optimizer = local_optimizer
         self.thompson_every = thompson_every
         self.thompson_until = thompson_until
+        self.trust_region = bool(trust_region)
+        self.discrete_search = bool(discrete_search)
+        self.learn_from_pruned = bool(learn_from_pruned)
         self._gp: GaussianProcess | None = None
         self._gp_dims = -1
         self._design: dict[tuple[int, int], np.ndarray] = {}
@@ -111,7 +130,8 @@ class BayesianOptimization(Strategy):
     def settings(self) -> dict[str, Any]:
         defaults = {"n_initial": None, "acquisition": "ei", "kernel": "matern52", "deterministic": False,
                     "beta": 4.0, "initial_design": "sobol", "n_candidates": None, "n_local": 5,
-                    "local_optimizer": "lbfgsb", "thompson_every": 3, "thompson_until": 50}
+                    "local_optimizer": "lbfgsb", "thompson_every": 3, "thompson_until": 50,
+                    "trust_region": True, "discrete_search": True, "learn_from_pruned": True}
         return {k: getattr(self, k) for k, v in defaults.items() if getattr(self, k) != v}
 
     def describe(self, space: Space) -> str:
@@ -203,6 +223,32 @@ class BayesianOptimization(Strategy):
         acq, acq_grad = self._weigh_by_feasibility(ctx, U, acq, acq_grad)
 
         rng = ctx.rng(0xACF)
+        box = None
+        if self.trust_region:
+            length = trust_region_length([ctx.loss(t) for t in ok], [not t.meta.get("design") for t in ok], D)
+            box = trust_region_box(U[int(np.argmin(y))], gp.lengthscales, length)
+        cand_U = self._maximize(space, acq, acq_grad, U, y, rng, box)
+        params, near = _first_new(space, cand_U[:256], taken, visited, gp)
+        if params is None and box is not None:
+            # Everything the region holds was tried (small discrete spaces): search everywhere.
+            cand_U = self._maximize(space, acq, acq_grad, U, y, rng, None)
+            params, near_global = _first_new(space, cand_U[:256], taken, visited, gp)
+            near = near if near is not None else near_global
+        if params is None:
+            params = near  # every good candidate is next to a visited point: take the best
+        if params is not None:
+            return Suggestion(params, meta=theta_meta)
+        return self._space_filling(ctx, taken, reason="every good candidate was already tried")
+
+    def _maximize(self, space: Space, acq, acq_grad, U: np.ndarray, y: np.ndarray, rng: np.random.Generator,
+                  box: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:
+        """Candidates ranked by acquisition value, best first: (r, D) snapped. A Sobol sweep,
+        perturbations of the best observed points, then local searches (`maximize_acquisition`)
+        and, with `discrete_search`, hill climbing over discrete moves. box: (lower, upper) (D,)
+        each, a trust region that holds the sweep, the perturbations and the local searches
+        (the best point only among the observed ones); None for the whole cube.
+        U: (n, D) observed points, y: (n,) their (transformed) losses."""
+        D = space.dims
         continuous = _continuous_mask(space)
         m = self.n_candidates or int(min(4096, max(512, 128 * D)))
         # A power of two keeps the Sobol points balanced; rounding to the nearest one (not up)
@@ -212,15 +258,31 @@ class BayesianOptimization(Strategy):
         centres = U[order[: min(5, len(order))]]
         local = local_perturbations(centres, max(32, m // 16), 0.05, continuous, rng)
         wide = local_perturbations(centres[:1], max(32, m // 16), 0.2, continuous, rng)
+        lower = upper = None
+        if box is not None:
+            lower, upper = box
+            sweep = lower + (upper - lower) * sweep
+            local, wide = np.clip(local, lower, upper), np.clip(wide, lower, upper)
+            centres = centres[:1]
         candidates = space.snap(np.vstack([sweep, local, wide, centres]))
         cand_U, _ = maximize_acquisition(acq, acq_grad, candidates, continuous, space.snap, n_local=self.n_local,
-                                         seeds=centres[:1], rng=rng, method=self.local_optimizer)
-        params, near = _first_new(space, cand_U[:256], taken, visited, gp)
-        if params is None:
-            params = near  # every good candidate is next to a visited point: take the best
-        if params is not None:
-            return Suggestion(params, meta=theta_meta)
-        return self._space_filling(ctx, taken, reason="every good candidate was already tried")
+                                         seeds=centres[:1], rng=rng, method=self.local_optimizer,
+                                         lower=lower, upper=upper)
+        if self.discrete_search and not continuous.all():
+            cand_U = self._refine_discrete(space, acq, cand_U)
+        return cand_U
+
+    @staticmethod
+    def _refine_discrete(space: Space, acq, ranked: np.ndarray, k: int = 3) -> np.ndarray:
+        """Hill-climb the k best distinct candidates of ranked: (r, D) over discrete moves
+        (`discrete_local_search`), and return all candidates re-ranked by acquisition value."""
+        starts = np.unique(ranked[: 4 * k], axis=0)
+        if len(starts) > k:
+            starts = starts[np.argsort(-np.where(np.isfinite(v := acq(starts)), v, -np.inf))[:k]]
+        climbed, _ = discrete_local_search(acq, starts, space.discrete_moves)
+        pool = np.vstack([climbed, ranked[:256]])
+        values = acq(pool)
+        return pool[np.argsort(-np.where(np.isfinite(values), values, -np.inf), kind="stable")]
 
     def _thompson_due(self, ctx: SuggestContext, n_ok: int) -> bool:
         if not self.thompson_every or n_ok >= self.thompson_until or ctx.number % self.thompson_every:
@@ -245,13 +307,17 @@ class BayesianOptimization(Strategy):
         return _first_new(space, candidates[np.argsort(draw)[:256]], taken, visited, gp)[0]
 
     def _weigh_by_feasibility(self, ctx: SuggestContext, U_ok: np.ndarray, acq, acq_grad):
-        """Add log P(success) to the acquisition once some trials failed (see `gp.feasibility`):
-        failed trials stay out of the objective's model but steer suggestions away from where
-        evaluations fail. Interrupted trials are no evidence and do not count.
+        """Add log P(success) to the acquisition once some trials failed or were pruned (see
+        `gp.feasibility`): such trials stay out of the objective's model (a pruned trial's last
+        report is a value at a smaller budget, not comparable with final values) but steer
+        suggestions away from where evaluations fail or get pruned, so many pruned trials do not
+        draw the model back to their neighbourhood. Interrupted trials are no evidence and do
+        not count. With `learn_from_pruned=False` pruned trials are only never proposed again.
         U_ok: (n, D) the encoded successful trials the objective's GP was fitted to."""
         space = ctx.space
-        failed = [t for t in ctx.trials if t.state is TrialState.FAILED and not t.interrupted and t.params
-                  and space.covers(t.params)]
+        failed = [t for t in ctx.trials if t.params and space.covers(t.params)
+                  and ((t.state is TrialState.FAILED and not t.interrupted)
+                       or (self.learn_from_pruned and t.state is TrialState.PRUNED))]
         if not failed:
             return acq, acq_grad
         if self._feasibility is None:

@@ -27,7 +27,9 @@ def test_branin_seed_1_does_not_pile_up_on_a_boundary_point():
     dist = np.sqrt(((U[:, None, :] - U[None, :, :]) ** 2).sum(-1))
     np.fill_diagonal(dist, np.inf)
     close = dist.min(axis=1) < 1e-5
-    assert close.sum() <= 15
+    # With the trust region the run reaches the optimum by trial 25 and then refines it inside a
+    # shrinking box: 21 close points there, all at regret below 3e-6 (10 without the region).
+    assert close.sum() <= 30
     # Crowded points only where the run refines the optimum (the pile-up sat at regret 1.55).
     # Their regrets are 3e-8 to 1.5e-6, depending on whether numba's kernel cache was warm
     # (docs/bo_precision.md, "Reproducibility"), so the bound leaves room above that.
