@@ -7,10 +7,10 @@ signed-rank test at the 5 % level. Before the trust region (issue 16) it did not
 
 import numpy as np
 import pytest
+from hpcore.benchmarks.functions import get_function
 from scipy.stats import wilcoxon
 
 import hpcore
-from hpcore.benchmarks.functions import get_function
 
 pytestmark = pytest.mark.slow
 
