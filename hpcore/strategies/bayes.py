@@ -214,6 +214,10 @@ class BayesianOptimization(Strategy):
             P = space.encode_many([t.params for t in pending])
             gp = gp.condition_on(P)
             visited = np.vstack([U, P])
+        box = None
+        if self.trust_region:
+            length = trust_region_length([ctx.loss(t) for t in ok], [not t.meta.get("design") for t in ok], D)
+            box = trust_region_box(U[int(np.argmin(y))], gp.lengthscales, length)
         if self._thompson_due(ctx, len(ok)):
             params = self._thompson(ctx, gp, U, y, visited, taken)
             if params is not None:
@@ -223,10 +227,6 @@ class BayesianOptimization(Strategy):
         acq, acq_grad = self._weigh_by_feasibility(ctx, U, acq, acq_grad)
 
         rng = ctx.rng(0xACF)
-        box = None
-        if self.trust_region:
-            length = trust_region_length([ctx.loss(t) for t in ok], [not t.meta.get("design") for t in ok], D)
-            box = trust_region_box(U[int(np.argmin(y))], gp.lengthscales, length)
         cand_U = self._maximize(space, acq, acq_grad, U, y, rng, box)
         params, near = _first_new(space, cand_U[:256], taken, visited, gp)
         if params is None and box is not None:
@@ -293,7 +293,8 @@ class BayesianOptimization(Strategy):
                   visited: np.ndarray, taken: set) -> dict | None:
         """The parameters minimising one posterior draw over 512 Sobol points plus 50
         perturbations of each of the 5 best points (sd 0.05 in the unit cube), snapped; None if
-        the draw fails or every candidate was tried."""
+        the draw fails or every candidate was tried. (Drawn over the whole space, not the trust
+        region: inside the region the draws did worse at 30 evaluations in 8-20 dimensions.)"""
         space = ctx.space
         rng = ctx.rng(0x75)
         continuous = _continuous_mask(space)
