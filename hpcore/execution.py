@@ -22,10 +22,8 @@ from concurrent.futures import wait as futures_wait
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from hpcore.errors import TrialPruned
-from hpcore.real_numbers import describe, is_real_number
+from hpcore.real_numbers import describe, real_float
 from hpcore.running_trial import Reporter, RunningTrial
 from hpcore.storage.base import storable_attrs
 from hpcore.trial import Trial
@@ -116,16 +114,13 @@ def parse_value(result: Any) -> tuple[float, dict[str, Any]]:
             raise ValueError(f"the objective returned a dict without a 'value' key: keys {sorted(map(str, result))}")
         attrs = _storable_attrs_warned({k: v for k, v in result.items() if k != "value"})
         result = result["value"]
-    if isinstance(result, np.ndarray) and result.size == 1:
-        result = result.reshape(())[()]
-    if not is_real_number(result):
-        raise ValueError(f"the objective returned {describe(result)}, expected a real number")
     try:
-        value = float(result)
+        value = real_float(result)
     except OverflowError:
         raise ValueError(f"the objective returned {describe(result)}, too large for a float") from None
-    except (TypeError, ValueError) as e:
-        raise ValueError(f"the objective returned {describe(result)}, expected a real number ({e})") from None
+    except TypeError as e:
+        detail = str(e).removeprefix("not a real number")
+        raise ValueError(f"the objective returned {describe(result)}, expected a real number{detail}") from None
     if not math.isfinite(value):
         raise ValueError(f"the objective returned {value}")
     return value, attrs

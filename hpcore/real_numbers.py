@@ -38,6 +38,22 @@ def describe(x: Any) -> str:
     return f"{type(x).__name__} {text:.80}"
 
 
+def real_float(x: Any) -> float:
+    """float(x) of a real number x (a one-element NumPy array counts as its element).
+    Raises TypeError (with the reason) if x is not a real number (strings, bytes, complex,
+    booleans, None), OverflowError if it is too large for a float (``10**400``)."""
+    if isinstance(x, np.ndarray) and x.size == 1:
+        x = x.reshape(())[()]
+    if not is_real_number(x):
+        raise TypeError("not a real number")
+    try:
+        return float(x)
+    except OverflowError:
+        raise
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"not a real number ({e})") from None
+
+
 def checked_report(value: Any, step: Any) -> tuple[float, int]:
     """`report(value, step)`'s arguments as (float, int), checked before anything is stored.
 
@@ -55,14 +71,11 @@ def checked_report(value: Any, step: Any) -> tuple[float, int]:
     step = int(step)
     if not 0 <= step <= MAX_STEP:
         raise ValueError(f"report(value, step): step must be an integer from 0 to 2**63 - 1, got {step}")
-    if isinstance(value, np.ndarray) and value.size == 1:
-        value = value.reshape(())[()]
-    if not is_real_number(value):
-        raise TypeError(f"report(value, step): value must be a real number, got {describe(value)}")
     try:
-        number = float(value)
+        number = real_float(value)
     except OverflowError:
         raise ValueError(f"report(value, step): value {describe(value)} is too large for a float") from None
-    except (TypeError, ValueError) as e:
-        raise TypeError(f"report(value, step): value must be a real number, got {describe(value)} ({e})") from None
+    except TypeError as e:
+        detail = str(e).removeprefix("not a real number")
+        raise TypeError(f"report(value, step): value must be a real number, got {describe(value)}{detail}") from None
     return number, step
