@@ -16,7 +16,8 @@
 
 `HyperParameters`, `Objective`, `datasets`, `errors`, `oracles` and `engine.hyperparameters` load
 without TensorFlow, and so does `kt.SklearnTuner` (scikit-learn estimators, cross-validated);
-the Keras tuners (`kt.RandomSearch`, `kt.engine.tuner`...) import Keras on first use.
+the Keras tuners (`kt.RandomSearch`, `kt.engine.tuner`...) and `kt.PruningCallback` (report a
+metric each epoch from a `model.fit` of one's own, for pruning) import Keras on first use.
 KerasTuner's module paths are there too: `kt.tuners.RandomSearch`, `kt.oracles.*Oracle`,
 `kt.engine.hyperparameters.HyperParameters`, `kt.engine.trial.Trial`, `kt.errors.FailedTrialError`.
 `__version__` is hpcore's.
@@ -43,6 +44,7 @@ __all__ = [
     "Hyperband",
     "Objective",
     "Oracle",
+    "PruningCallback",
     "RandomSearch",
     "SklearnTuner",
     "Tuner",
@@ -61,6 +63,10 @@ def __getattr__(name: str) -> Any:  # the tuners import Keras (seconds): load th
         from hpcore.adapters.keras import tuner
 
         return getattr(tuner, name)
+    if name == "PruningCallback":  # a Keras callback: imports Keras
+        from hpcore.adapters.keras.pruning import PruningCallback
+
+        return PruningCallback
     if name == "SklearnTuner":  # scikit-learn only: no Keras
         from hpcore.adapters.keras.sklearn_tuner import SklearnTuner
 

@@ -83,6 +83,8 @@ class TrialResult:
     fit_seconds: float = 0.0
     checkpoint_seconds: float = 0.0
     tensorboard_bases: list[str] = field(default_factory=list)
+    #: the epoch (1-based) at which the study's pruner stopped the first execution; None when it ran out
+    pruned_epoch: int | None = None
 
     @property
     def epochs_trained(self) -> int:
@@ -278,9 +280,14 @@ class TrialRunner:
 
     def run(self, trial: Trial, hp: HyperParameters, fit_args: Sequence[Any], fit_kwargs: Mapping[str, Any],
             callbacks: Sequence[Any], worth: Callable[[float], bool] | None,
-            duplicate_check: Callable[[HyperParameters], int | None] | None = None) -> TrialResult:
+            duplicate_check: Callable[[HyperParameters], int | None] | None = None,
+            pruning: Any = None) -> TrialResult:
         """Fit `trial`'s configuration `executions` times. Raises on any failure (the tuner turns it
-        into a FAILED trial) and `Duplicate` when `duplicate_check` finds an equivalent trial."""
+        into a FAILED trial) and `Duplicate` when `duplicate_check` finds an equivalent trial.
+
+        pruning: a `PruningCallback` (raise_pruned=False) reporting to the study, or None. It
+        watches the first execution only (the steps of a second fit would repeat the first's);
+        when it prunes, that execution stops and the others are not run (`pruned_epoch`)."""
         res = TrialResult(value=math.nan, executions=[])
         steps = self.steps_per_execution
         if steps == "auto":
@@ -308,7 +315,9 @@ class TrialRunner:
             cbs, bases = trial_callbacks(callbacks, trial.id, k, self.executions)
             res.tensorboard_bases = bases
             watch = _Watch(self.objective, worth)
-            kwargs["callbacks"] = cbs + [watch]
+            # Not copied with the user's callbacks: it holds the study. After the watch, which sees
+            # a NaN loss first (that trial FAILS rather than being pruned).
+            kwargs["callbacks"] = cbs + [watch] + ([pruning] if pruning is not None and k == 0 else [])
             hp._phase = "fit"
             t = time.perf_counter()
             try:
@@ -319,6 +328,9 @@ class TrialRunner:
             self._check_budget(trial, watch, kwargs)
             ex = self._read(out, watch, kwargs, resumed, model, worth)
             res.executions.append(ex)
+            if pruning is not None and k == 0 and pruning.pruned:
+                res.pruned_epoch = pruning.pruned_epoch
+                break
             if trial.budget is not None and trial.config_id is not None \
                     and (self.max_budget is None or trial.budget < self.max_budget):
                 epoch = ex.epochs[-1] if ex.epochs else kwargs["initial_epoch"]

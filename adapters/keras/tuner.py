@@ -16,6 +16,10 @@ What happens underneath:
 - with Hyperband the budget is the number of epochs, and a promoted configuration continues
   from its checkpoint (weights and optimizer state) with `initial_epoch`, training only the
   difference; checkpoints of configurations that can no longer be promoted are deleted;
+- with `pruner=` (e.g. `hpcore.MedianPruner()`), the objective's metric is reported to the study
+  after every epoch (step = epochs trained, `pruning.PruningCallback`) and a fit the pruner
+  prunes stops there: the trial ends PRUNED with its last reported value, and is never among
+  the best trials or models;
 - a trial whose build or fit raises (e.g. `kt.errors.FailedTrialError`), or whose loss becomes
   NaN, is FAILED with its error and the search goes on; `kt.errors.FatalError` fails the trial
   and stops the search, raised from `search`; `search` raises with the first error only if every trial of the call failed;
@@ -44,6 +48,7 @@ from hpcore.adapters.keras.memory import SessionCleaner
 from hpcore.adapters.keras.model_cache import ModelCache
 from hpcore.adapters.keras.objective import Objective, as_objective
 from hpcore.adapters.keras.oracles import ORACLE_OF_STRATEGY, Oracle
+from hpcore.adapters.keras.pruning import AskedTrial, PruningCallback
 from hpcore.adapters.keras.tensorboard import write_hparams
 from hpcore.adapters.keras.trial_runner import Duplicate, TrialResult, TrialRunner, result_of_run_trial
 from hpcore.adapters.keras.tuner_base import TunerBase, used_params
@@ -100,6 +105,12 @@ class Tuner(TunerBase):
         oracle: a `kt.oracles.*Oracle` (KerasTuner's way): its objective, max_trials, seed, strategy
             and strategy options are used, and must not be given here as well. As in KerasTuner,
             `Tuner(oracle, hypermodel)` also works positionally.
+        pruner: stops unpromising fits early (`hpcore.MedianPruner(warmup_steps=2)`, a name such as
+            "median", or a config dict; see `hpcore.pruners`), judged on the objective's value at
+            each epoch (step = epochs trained; with `executions_per_trial` > 1, the first
+            execution's). Pruned trials count towards `max_trials` and are never the best.
+            Stored with the project: None reopens a project with the pruner it has. Not with
+            Hyperband, which stops configurations early by its own plan (`ValueError`).
 
     `tuner.oracle` (the given oracle, or the one matching `strategy`) reads the study:
     `oracle.trials`, `oracle.get_best_trials(n)`, `oracle.get_space()`.
@@ -130,6 +141,7 @@ class Tuner(TunerBase):
         strategy_kwargs: Mapping[str, Any] | None = None,
         max_consecutive_failed_trials: int | None = None,
         oracle: Oracle | None = None,
+        pruner: Any = None,
         **kwargs: Any,
     ) -> None:
         if isinstance(hypermodel, Oracle):  # KerasTuner's positional order: Tuner(oracle, hypermodel)
@@ -170,6 +182,12 @@ class Tuner(TunerBase):
                                             dict(strategy_kwargs or {}))
         self.multi_fidelity = bool(self.strategy.multi_fidelity)
         self.max_epochs: int | None = getattr(self.strategy, "max_budget", None) if self.multi_fidelity else None
+        if pruner is not None and self.multi_fidelity:
+            raise ValueError(f"pruner= does not go with the {self.strategy.name!r} strategy, which already stops "
+                             "configurations early by its plan (and compares them at its budgets). Prune with "
+                             "RandomSearch or BayesianOptimization instead, e.g. pruner=hpcore.HyperbandPruner("
+                             "min_resource=1, max_resource=max_epochs) for Hyperband's brackets as a pruner")
+        self.pruner = pruner
         if max_trials is None and self.strategy.name in ("random", "bayes"):
             max_trials = 10
         self.max_trials = max_trials
@@ -188,7 +206,7 @@ class Tuner(TunerBase):
                                   self.model_cache, steps_per_execution)
         #: timings (seconds) and counters of the searches run by this tuner
         self.stats: dict[str, float] = {
-            "trials": 0, "failed": 0, "duplicates": 0, "epochs_trained": 0, "epochs_restored": 0,
+            "trials": 0, "failed": 0, "pruned": 0, "duplicates": 0, "epochs_trained": 0, "epochs_restored": 0,
             "wall_s": 0.0, "fit_s": 0.0, "build_s": 0.0, "checkpoint_s": 0.0, "storage_s": 0.0,
             "clear_session_s": 0.0, "gc_s": 0.0, "gc_collections": 0, "gc_full_collections": 0,
             "gradients_released": 0, "models_continued_in_memory": 0,
@@ -324,7 +342,7 @@ class _Search:
         self.tuner, self.fit_args, self.fit_kwargs = tuner, fit_args, fit_kwargs
         self.callbacks, self.verbose = callbacks, verbose
         self.study = tuner.study
-        self.completed = self.failed = 0
+        self.completed = self.failed = self.pruned = 0
         self.first_error: tuple[str, BaseException | None] | None = None
         self.consecutive_failures = 0
         self.consecutive_duplicates = 0
@@ -379,16 +397,17 @@ class _Search:
             stats["wall_s"] += time.perf_counter() - t0
         if self.verbose:
             self._print_summary(start)
-        if self.failed and not self.completed:
+        if self.failed and not (self.completed or self.pruned):
             self._raise_failures(f"all {self.failed} trials failed")
 
     def _print_summary(self, start: Mapping[str, float]) -> None:
         """One line on what this search did: trials, epochs trained, and with Hyperband the epochs
         that continuation saved (promoted configurations not retrained from scratch)."""
         stats = self.tuner.stats
-        d = {k: stats[k] - start.get(k, 0) for k in ("trials", "failed", "epochs_trained", "epochs_restored",
-                                                    "wall_s", "fit_s")}
-        line = (f"hpcore: search done: {d['trials']:.0f} trials ({d['failed']:.0f} failed), "
+        d = {k: stats[k] - start.get(k, 0) for k in ("trials", "failed", "pruned", "epochs_trained",
+                                                    "epochs_restored", "wall_s", "fit_s")}
+        pruned = f", {d['pruned']:.0f} pruned" if self.study.pruner is not None else ""
+        line = (f"hpcore: search done: {d['trials']:.0f} trials ({d['failed']:.0f} failed{pruned}), "
                 f"{d['epochs_trained']:.0f} epochs trained")
         if self.tuner.multi_fidelity:
             scratch = d["epochs_trained"] + d["epochs_restored"]
@@ -465,11 +484,15 @@ class _Search:
         `super()`), and its result as a `TrialResult`."""
         worth = self._worth()
         kt_trial = KerasTrial(hp, trial.id)
+        pruning = None
+        if self.study.pruner is not None and not self.tuner.multi_fidelity:
+            pruning = PruningCallback(AskedTrial(self.study, trial), monitor=self.tuner.objective, raise_pruned=False)
 
         def run_default(fit_args: tuple, fit_kwargs: dict[str, Any]) -> TrialResult:
             kwargs = dict(fit_kwargs)
             callbacks = list(kwargs.pop("callbacks", None) or [])
-            return self.tuner.runner.run(trial, hp, fit_args, kwargs, callbacks, worth, self._duplicate_check())
+            return self.tuner.runner.run(trial, hp, fit_args, kwargs, callbacks, worth, self._duplicate_check(),
+                                         pruning=pruning)
 
         kt_trial._run_default = run_default  # type: ignore[attr-defined]
         kwargs = {**self.fit_kwargs, "callbacks": list(self.callbacks)}
@@ -499,9 +522,14 @@ class _Search:
         if trial.previous_budget:
             attrs["resumed_from_epoch"] = [e.resumed_from for e in res.executions] if len(res.executions) > 1 \
                 else res.executions[0].resumed_from
+        if res.pruned_epoch is not None:
+            attrs["pruned_at_epoch"] = res.pruned_epoch
         t = time.perf_counter()
         params = used_params(self.study, trial, hp)
-        done = study.tell(trial, res.value, user_attrs=attrs, params=params)
+        if res.pruned_epoch is not None:  # its value: the last one reported (at the epoch it stopped)
+            done = study.tell(trial, state=TrialState.PRUNED, user_attrs=attrs, params=params)
+        else:
+            done = study.tell(trial, res.value, user_attrs=attrs, params=params)
         stats["storage_s"] += time.perf_counter() - t
         stats["trials"] += 1
         stats["epochs_trained"] += res.epochs_trained
@@ -510,8 +538,12 @@ class _Search:
         stats["build_s"] += res.build_seconds
         stats["checkpoint_s"] += res.checkpoint_seconds
         self.best.add(done)
-        if done.state is TrialState.COMPLETE:
-            self.completed += 1
+        if done.state in (TrialState.COMPLETE, TrialState.PRUNED):
+            if done.state is TrialState.PRUNED:
+                self.pruned += 1
+                stats["pruned"] += 1
+            else:
+                self.completed += 1
             self.consecutive_failures = 0
             self.consecutive_duplicates = 0
         else:  # the value was rejected (not finite)
@@ -576,6 +608,8 @@ class _Search:
             restored = res.executions[0].resumed_from
             budget = f" [{_epochs(t.budget)}" + (f", continued from epoch {restored}]" if restored else "]")
         value = "FAILED" if t.value is None else f"{t.value:.4f}"
+        if t.state is TrialState.PRUNED:
+            value += f" PRUNED at epoch {t.user_attrs.get('pruned_at_epoch')}"
         best = self.best.at(t.budget)
         best_s = ""
         if best is not None:  # the best at this trial's budget: a value at another budget does not compare

@@ -8,7 +8,7 @@ running a trial, and of keeping and remaking a trial's model (`_kept_model`, `_r
 
 A subclass sets, before calling `_open_study`: `hypermodel`, `objective`, `strategy`, `seed`,
 `max_trials`, `keep_best_models`, `project_dir`, `project_name`, `multi_fidelity`, `_overrides`,
-`_tune_new`, `_allow_new`; and `_last_data` in each `search`.
+`_tune_new`, `_allow_new`, and `pruner` if it prunes; and `_last_data` in each `search`.
 """
 
 from __future__ import annotations
@@ -57,6 +57,8 @@ class TunerBase:
     _overrides: dict[str, Any]
     _tune_new: bool
     _allow_new: bool
+    #: what stops unpromising trials early (`Study(pruner=...)`); None: the study's stored one, if any
+    pruner: Any = None
     #: the data of this process's last `search`, which `get_best_models` remakes a model on
     _last_data: Any = None
     #: what `get_best_models` warns of the models it remade (`ids` and `k` are filled in)
@@ -109,9 +111,9 @@ class TunerBase:
         direction = self.objective.direction
         if storage.get_study(self.project_name) is None:
             return Study(space, strategy=self.strategy, direction=direction, storage=storage,
-                         name=self.project_name, seed=self.seed)
+                         name=self.project_name, seed=self.seed, pruner=self.pruner)
         study = Study(None, strategy=self.strategy, direction=direction, storage=storage,
-                      name=self.project_name, seed=self.seed)
+                      name=self.project_name, seed=self.seed, pruner=self.pruner)
         self._resuming = True  # the first search says so
         changed = [f"~ {n}: stored {study.space[n]!r}, build now declares {p!r}"
                    for n, p in space.items() if n in study.space and study.space[n] != p]

@@ -16,14 +16,15 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
+from hpcore.errors import TrialPruned
 from hpcore.trial import Trial, TrialState
 
-__all__ = ["CrossValidation", "cv_results", "stratified_order"]
+__all__ = ["CrossValidation", "PrunedCrossValidation", "cv_results", "stratified_order"]
 
 N_SAMPLES = "n_samples"
 SCORE = "score"  # the metric name of a single scorer, as in cv_results_ keys
@@ -100,6 +101,13 @@ class CrossValidation:
         return est.set_params(**settings)
 
     def __call__(self, params: Mapping[str, Any], budget: float | None = None) -> dict[str, Any]:
+        return self.evaluate(params, budget)
+
+    def evaluate(self, params: Mapping[str, Any], budget: float | None = None,
+                 after_split: Callable[[int, dict[str, Any]], None] | None = None) -> dict[str, Any]:
+        """The result `__call__` returns; `after_split(j, result so far)` is called after each
+        split j (0-based) with the result of splits 0..j (its "value" their mean), and may raise
+        to stop there."""
         from sklearn.base import clone
         from sklearn.utils.metaestimators import _safe_split
 
@@ -128,10 +136,17 @@ class CrossValidation:
             scores.append(t2 - t1)
             if self.return_train_score:
                 trains.append(self._score(est, X_train, y_train))
+            if after_split is not None:
+                after_split(j, self._result(tests, trains, fits, scores))
+        return self._result(tests, trains, fits, scores)
+
+    def _result(self, tests: list[dict[str, float]], trains: list[dict[str, float]], fits: list[float],
+                scores: list[float]) -> dict[str, Any]:
+        """The objective's result from the splits scored so far (see the class docstring)."""
         key = self.metric or SCORE
         out: dict[str, Any] = {"value": float(np.mean([t[key] for t in tests])),
                                "split_test_scores": [t[key] for t in tests],
-                               "fit_times": fits, "score_times": scores}
+                               "fit_times": list(fits), "score_times": list(scores)}
         if self.metric is not None:
             out["split_test_metrics"] = {m: [t[m] for t in tests] for m in tests[0]}
         if self.return_train_score:
@@ -142,13 +157,38 @@ class CrossValidation:
             out["data"] = self.fingerprint
         return out
 
-
     def _score(self, est: Any, X: Any, y: Any) -> dict[str, float]:
         """{metric name: score}, or {"score": score} for one scorer."""
         raw = self.scorer(est, X, y)
         if isinstance(raw, Mapping):
             return {str(k): float(v) for k, v in raw.items()}
         return {SCORE: float(raw)}
+
+
+class PrunedCrossValidation(CrossValidation):
+    """`objective(params, trial)`: `CrossValidation` that reports after every split and stops
+    the remaining splits of a configuration the study's pruner prunes.
+
+    After split j (0-based) it reports the mean test score of splits 0..j at step j (the
+    optimised metric's, with several scorers). Splits are the same for every trial, so the
+    pruner compares means over the same folds. After any split but the last it asks
+    `should_prune`; when pruned, the scores and times of the splits run become the trial's user
+    attributes (as for a completed trial, shorter) and it ends PRUNED.
+    """
+
+    def __call__(self, params: Mapping[str, Any], trial: Any) -> dict[str, Any]:  # type: ignore[override]
+        last = len(self.splits) - 1
+
+        def after_split(j: int, so_far: dict[str, Any]) -> None:
+            trial.report(so_far["value"], j)
+            if j < last and trial.should_prune():
+                for key, value in so_far.items():
+                    if key != "value":
+                        trial.set_user_attr(key, value)
+                raise TrialPruned(f"pruned after CV split {j}: mean score {so_far['value']:.6g} over "
+                                  f"{j + 1} of {last + 1} splits")
+
+        return self.evaluate(params, None, after_split)
 
 
 def _masked(values: list[Any], present: list[bool]) -> np.ma.MaskedArray:
@@ -174,9 +214,22 @@ def _rank(scores: np.ndarray) -> np.ndarray:
     return ranks
 
 
+def _mean_std_of_splits_run(times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of `times` (trials x splits, NaN for a split not run), the mean and std over the
+    splits run; NaN for a row that ran none (a failed trial)."""
+    ran = np.isfinite(times)
+    count = ran.sum(axis=1)
+    filled = np.where(ran, times, 0.0)
+    mean = np.divide(filled.sum(axis=1), count, out=np.full(len(times), math.nan), where=count > 0)
+    squares = np.where(ran, (times - mean[:, None]) ** 2, 0.0)
+    std = np.sqrt(np.divide(squares.sum(axis=1), count, out=np.full(len(times), math.nan), where=count > 0))
+    return mean, std
+
+
 def cv_results(trials: Sequence[Trial], names: Sequence[str], n_splits: int, *,
                return_train_score: bool = False, budget_name: str | None = None,
-               metrics: Sequence[str] | None = None, error_score: float = math.nan) -> dict[str, Any]:
+               metrics: Sequence[str] | None = None, error_score: float = math.nan,
+               pruning: bool = False) -> dict[str, Any]:
     """The `cv_results_` dict (scikit-learn's keys) of finished trials, one row per trial.
 
     names: the parameters shown as `param_<name>` columns (absent -> masked).
@@ -185,16 +238,24 @@ def cv_results(trials: Sequence[Trial], names: Sequence[str], n_splits: int, *,
     metrics: the scorer names of a multi-metric search (keys `mean_test_<name>`...); None for
         one scorer (keys `mean_test_score`...).
     A FAILED trial's scores are `error_score` (NaN by default), its times NaN.
+    pruning: the search had a pruner: PRUNED trials get rows too, and a `pruned` column (bool)
+        says which. A pruned row's `split<j>_test_<metric>` are the scores of the splits it ran
+        and NaN for the others, so its mean and std are NaN (a mean over fewer splits is not
+        comparable) and it ranks last; its times' means and stds are over the splits it ran.
     """
-    rows = [t for t in trials if t.state in (TrialState.COMPLETE, TrialState.FAILED)]
+    shown_states = (TrialState.COMPLETE, TrialState.FAILED) + ((TrialState.PRUNED,) if pruning else ())
+    rows = [t for t in trials if t.state in shown_states]
     nan = [math.nan] * n_splits
 
     def per_split(t: Trial, key: str, metric: str | None = None, fill: float = math.nan) -> np.ndarray:
-        values = t.user_attrs.get(key) if t.state is TrialState.COMPLETE else None
+        scored = t.state in (TrialState.COMPLETE, TrialState.PRUNED)
+        values = t.user_attrs.get(key) if scored else None
         if metric is not None and values is not None:
             values = values.get(metric)
+        if values is not None and t.state is TrialState.PRUNED and len(values) < n_splits:
+            values = list(values) + [math.nan] * (n_splits - len(values))  # the splits it did not run
         if values is None or len(values) != n_splits:
-            values = nan if t.state is TrialState.COMPLETE else [fill] * n_splits
+            values = nan if scored else [fill] * n_splits
         return np.asarray(values, dtype=float)
 
     def table(key: str, metric: str | None = None, fill: float = math.nan) -> np.ndarray:
@@ -212,10 +273,8 @@ def cv_results(trials: Sequence[Trial], names: Sequence[str], n_splits: int, *,
 
     out: dict[str, Any] = {}
     with np.errstate(invalid="ignore"):
-        out["mean_fit_time"] = fit.mean(axis=1)
-        out["std_fit_time"] = fit.std(axis=1)
-        out["mean_score_time"] = score.mean(axis=1)
-        out["std_score_time"] = score.std(axis=1)
+        out["mean_fit_time"], out["std_fit_time"] = _mean_std_of_splits_run(fit)
+        out["mean_score_time"], out["std_score_time"] = _mean_std_of_splits_run(score)
         for name in shown:
             out[f"param_{name}"] = _masked([p.get(name) for p in params], [name in p for p in params])
         out["params"] = params
@@ -237,5 +296,7 @@ def cv_results(trials: Sequence[Trial], names: Sequence[str], n_splits: int, *,
                 out[f"std_train_{suffix}"] = train.std(axis=1)
     if budget_name is not None:
         out["n_resources"] = np.array([t.budget for t in rows])
+    if pruning:
+        out["pruned"] = np.array([t.state is TrialState.PRUNED for t in rows], dtype=bool)
     out["trial_id"] = np.array([t.id for t in rows], dtype=int)
     return out

@@ -12,7 +12,13 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from hpcore.adapters.sklearn._cv import N_SAMPLES, CrossValidation, cv_results, stratified_order
+from hpcore.adapters.sklearn._cv import (
+    N_SAMPLES,
+    CrossValidation,
+    PrunedCrossValidation,
+    cv_results,
+    stratified_order,
+)
 from hpcore.adapters.sklearn._skopt import ResultSoFar, as_callbacks
 from hpcore.adapters.sklearn._space import GridList, space_from_spec
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone, is_classifier
@@ -102,9 +108,17 @@ class HPSearchCV(MetaEstimatorMixin, BaseEstimator):
             the parameter; min_resources is max_resources // eta**3 (at least 1; for
             "n_samples" at least 2 samples per class and split).
         verbose: > 0 shows hpcore's progress bar and plan.
+        pruner: None (default: every configuration is scored on every split), or what stops a
+            hopeless configuration's remaining splits (`hpcore.MedianPruner()`, a name such as
+            "median", or a config dict; see `hpcore.pruners`). After split j (0-based) the trial
+            reports the mean test score of splits 0..j at step j, and the pruner compares it with
+            what other trials had after the same splits. A pruned configuration keeps a row in
+            `cv_results_`: `pruned` True, the scores of the splits it ran, NaN for the others,
+            a NaN mean (ranked last); it is never `best_`. Not with strategy="hyperband", whose
+            budgets already stop configurations early (`ValueError`).
 
     Attributes after `fit`: `cv_results_` (scikit-learn's keys, one row per trial, plus
-    `trial_id`, and `n_resources` under Hyperband), `best_index_`, `best_score_`,
+    `trial_id`, `n_resources` under Hyperband, `pruned` with a pruner), `best_index_`, `best_score_`,
     `best_params_`, `best_estimator_` and `refit_time_` (refit only), `n_splits_`, `scorer_`,
     `multimetric_`, `classes_`, `n_features_in_`, `study_` (the hpcore `Study`; not pickled),
     `optimizer_results_` (scikit-optimize's: a one-element list holding the `OptimizeResult` of
@@ -142,6 +156,7 @@ class HPSearchCV(MetaEstimatorMixin, BaseEstimator):
         error_score: float | str = np.nan,
         return_train_score: bool = False,
         verbose: int = 0,
+        pruner: Any = None,
     ) -> None:
         self.estimator = estimator
         self.space = space
@@ -165,6 +180,7 @@ class HPSearchCV(MetaEstimatorMixin, BaseEstimator):
         self.error_score = error_score
         self.return_train_score = return_train_score
         self.verbose = verbose
+        self.pruner = pruner
 
     # -- scikit-learn plumbing -----------------------------------------------------------------------
     def __sklearn_tags__(self) -> Any:
@@ -358,6 +374,9 @@ class HPSearchCV(MetaEstimatorMixin, BaseEstimator):
         labels = np.asarray(y) if classifier and y is not None and np.ndim(y) == 1 else None
         n_classes = 0 if labels is None else len(np.unique(labels))
         strategy, resource = self._strategy(n, n_splits, n_classes, n_trials, points)
+        if self.pruner is not None and strategy.multi_fidelity:
+            raise ValueError(f"pruner= does not go with strategy {strategy.name!r}: its budgets already stop "
+                             "configurations early. Prune with strategy 'random', 'bayes' or 'grid'")
         if resource is not None and resource in space:
             raise ValueError(f"{resource!r} is the Hyperband resource: remove it from the space")
 
@@ -367,7 +386,7 @@ class HPSearchCV(MetaEstimatorMixin, BaseEstimator):
 
             fingerprint = joblib.hash((X, y, splits))
         study = Study(space, strategy=strategy, direction="maximize", storage=self.storage,
-                      name=self.study_name or "HPSearchCV", seed=seed)
+                      name=self.study_name or "HPSearchCV", seed=seed, pruner=self.pruner)
         finished = [t for t in study.trials if t.state.finished]
         if fingerprint is not None:
             other = [t.id for t in finished if t.user_attrs.get("data", fingerprint) != fingerprint]
@@ -378,9 +397,11 @@ class HPSearchCV(MetaEstimatorMixin, BaseEstimator):
         if resource == N_SAMPLES:
             rng = np.random.default_rng([study.seed, 0x5CF])
             orders = [stratified_order(tr, None if labels is None else labels[tr], rng) for tr, _ in splits]
-        objective = CrossValidation(estimator, X, y, splits, scorer, fit_params, resource=resource, orders=orders,
-                                    return_train_score=self.return_train_score, fingerprint=fingerprint,
-                                    metric=metric)
+        # Reporting after each split only with a pruner: an objective that takes `trial` costs a
+        # report channel to the workers of n_jobs > 1.
+        kind = CrossValidation if study.pruner is None else PrunedCrossValidation
+        objective = kind(estimator, X, y, splits, scorer, fit_params, resource=resource, orders=orders,
+                         return_train_score=self.return_train_score, fingerprint=fingerprint, metric=metric)
         remaining = None if n_trials is None else max(0, n_trials - len(finished))
         planned = remaining if remaining is not None else strategy.planned_trials(space, study.trials)
         self._total_iterations = None if planned is None else len(finished) + planned
@@ -398,7 +419,9 @@ class HPSearchCV(MetaEstimatorMixin, BaseEstimator):
         self.optimizer_results_ = [progress.result()]
         error_score = math.nan if self.error_score == "raise" else float(self.error_score)
         self.cv_results_ = cv_results(trials, list(space), n_splits, return_train_score=self.return_train_score,
-                                      budget_name=resource, metrics=metrics, error_score=error_score)
+                                      budget_name=resource, metrics=metrics, error_score=error_score,
+                                      pruning=study.pruner is not None
+                                      or any(t.state is TrialState.PRUNED for t in trials))
         failed = [t for t in trials if t.state is TrialState.FAILED]
         if failed:
             warnings.warn(f"{len(failed)} of {len(trials)} trials failed; their scores are {error_score} in "

@@ -20,7 +20,8 @@ __all__ = ["MetricsTracker", "Trial", "TrialStatus", "best_epoch_metrics"]
 
 class TrialStatus:
     """KerasTuner's status strings. hpcore's COMPLETE is "COMPLETED", every failure is "FAILED"
-    (KerasTuner says "INVALID" for errors other than `FailedTrialError`), WAITING is "IDLE"."""
+    (KerasTuner says "INVALID" for errors other than `FailedTrialError`), WAITING is "IDLE",
+    PRUNED (stopped early by a pruner) is "STOPPED"."""
 
     RUNNING = "RUNNING"
     IDLE = "IDLE"
@@ -31,7 +32,7 @@ class TrialStatus:
 
 
 _STATUS = {"COMPLETE": TrialStatus.COMPLETED, "FAILED": TrialStatus.FAILED, "RUNNING": TrialStatus.RUNNING,
-           "WAITING": TrialStatus.IDLE}
+           "WAITING": TrialStatus.IDLE, "PRUNED": TrialStatus.STOPPED}
 
 
 def _as_list(x: Any) -> list:
