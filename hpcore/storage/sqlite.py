@@ -193,13 +193,18 @@ class SQLiteStorage(Storage):
             raise StudyFileError(
                 f"cannot use {self.path} as a study file: cannot create its folder {self.path.parent} ({why})"
             ) from e
+        self._connect(str(self.path), lambda: self._retry(self._init_db))
+
+    def _connect(self, target: str, check: Callable[[], object], uri: bool = False) -> None:
+        """Connect to `target` and run `check` on the connection (create/migrate, or classify),
+        closing it and raising `StudyFileError` if either fails."""
         try:
-            self._conn = sqlite3.connect(str(self.path), timeout=timeout, isolation_level=None,
+            self._conn = sqlite3.connect(target, uri=uri, timeout=self._timeout, isolation_level=None,
                                          check_same_thread=False)
         except sqlite3.Error as e:
             raise self._file_error(e) from e
         try:
-            self._retry(self._init_db)
+            check()
         except StudyFileError:
             self._conn.close()
             raise
@@ -212,26 +217,16 @@ class SQLiteStorage(Storage):
         read-only counterpart of `_init_db`: it classifies the file and writes nothing)."""
         if not self.path.exists():
             raise StudyFileError(f"cannot read {self.path}: no such file")
-        uri = self.path.resolve().as_uri() + "?mode=ro"
-        try:
-            self._conn = sqlite3.connect(uri, uri=True, timeout=self._timeout, isolation_level=None,
-                                         check_same_thread=False)
-        except sqlite3.Error as e:
-            raise self._file_error(e) from e
-        try:
-            self._conn.execute(f"PRAGMA busy_timeout = {int(self._timeout * 1000)}")
-            kind = self._retry(self._classify)
-            if kind == "empty":
-                what = "an empty file" if self.path.stat().st_size == 0 else "an SQLite database without tables"
-                raise StudyFileError(f"cannot read {self.path}: it holds no studies ({what})")
-            # A version-1 file (or one from before the mark) has no intermediate values yet.
-            self._has_reports = "intermediate_values" in _tables(self._conn)
-        except StudyFileError:
-            self._conn.close()
-            raise
-        except sqlite3.Error as e:
-            self._conn.close()
-            raise self._file_error(e) from e
+        self._connect(self.path.resolve().as_uri() + "?mode=ro", self._check_read_only, uri=True)
+
+    def _check_read_only(self) -> None:
+        """Classify the file opened read-only: refuse one without studies, and note whether it
+        has intermediate values (a version-1 file, or one from before the mark, has none yet)."""
+        self._conn.execute(f"PRAGMA busy_timeout = {int(self._timeout * 1000)}")
+        if self._retry(self._classify) == "empty":
+            what = "an empty file" if self.path.stat().st_size == 0 else "an SQLite database without tables"
+            raise StudyFileError(f"cannot read {self.path}: it holds no studies ({what})")
+        self._has_reports = "intermediate_values" in _tables(self._conn)
 
     def _refuse_write(self, what: str) -> None:
         if self._read_only:
