@@ -13,9 +13,9 @@ pending points with their posterior mean (kriging believer) so parallel workers 
 then maximise the acquisition over snapped candidates (integers rounded, one-hot exact,
 inactive dimensions constant) and propose the best point not already tried or pending, nor
 so close to such a point that the model would learn nothing there (`_duplicate_radius`).
-While fewer than `thompson_until` results exist, every `thompson_every`-th trial instead takes
-the minimiser of a joint posterior draw (Thompson sampling), which keeps exploring while EI
-would commit to the first good basin. Model-led suggestions store the GP's θ in their meta,
+With `thompson_every` > 0 (off by default), while fewer than `thompson_until` results exist,
+every `thompson_every`-th trial instead takes the minimiser of a joint posterior draw
+(Thompson sampling). Model-led suggestions store the GP's θ in their meta,
 from which a study resumed in a new process warm-starts its first fit (`_stored_theta`).
 Before `n_initial` results exist the suggestions come from a scrambled Sobol design.
 """
@@ -64,10 +64,12 @@ class BayesianOptimization(Strategy):
     thompson_every, thompson_until: while fewer than `thompson_until` trials have finished,
         every `thompson_every`-th trial (by number) is a Thompson sample instead of the
         acquisition's maximiser: the minimiser, over a candidate set, of one joint draw from the
-        posterior. EI alone commits to the first good basin it finds (on Hartmann-6 four runs
-        in ten never leave the local optimum); the draws keep exploring in proportion to the
-        model's uncertainty during the phase when that commitment happens. 0 turns it off.
-        Not used once trials have failed (the draws know nothing about where evaluations fail).
+        posterior, which explores in proportion to the model's uncertainty. 0 (the default)
+        turns it off: with the trust region and the discrete moves, draws every third trial
+        made the tune half of the suite worse at 30 evaluations (78 of 135 problem-seed pairs
+        better without them) and no better at 100 (62 against 64; `docs/bo_quality.md`); they
+        still helped the two noisy problems there. Not used once trials have failed (the draws
+        know nothing about where evaluations fail).
     trust_region: search the acquisition's maximum inside a box around the best observed point
         (TuRBO's rules, `hpcore.strategies.trust_region`): its side doubles after 3 model-led
         improvements in a row and halves after max(4, D) trials without one, and starts again
@@ -89,7 +91,7 @@ class BayesianOptimization(Strategy):
     def __init__(self, n_initial: int | None = None, acquisition: str = "ei", kernel: str = "matern52",
                  deterministic: bool = False, beta: float = 4.0, initial_design: str = "sobol",
                  n_candidates: int | None = None, n_local: int = 5, local_optimizer: str = "lbfgsb",
-                 thompson_every: int = 3, thompson_until: int = 50,
+                 thompson_every: int = 0, thompson_until: int = 50,
                  trust_region: bool = True, discrete_search: bool = True,
                  learn_from_pruned: bool = True) -> None:
         if acquisition not in _ACQUISITIONS:
@@ -130,7 +132,7 @@ class BayesianOptimization(Strategy):
     def settings(self) -> dict[str, Any]:
         defaults = {"n_initial": None, "acquisition": "ei", "kernel": "matern52", "deterministic": False,
                     "beta": 4.0, "initial_design": "sobol", "n_candidates": None, "n_local": 5,
-                    "local_optimizer": "lbfgsb", "thompson_every": 3, "thompson_until": 50,
+                    "local_optimizer": "lbfgsb", "thompson_every": 0, "thompson_until": 50,
                     "trust_region": True, "discrete_search": True, "learn_from_pruned": True}
         return {k: getattr(self, k) for k, v in defaults.items() if getattr(self, k) != v}
 
