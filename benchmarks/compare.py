@@ -62,7 +62,14 @@ both count), averaged over runs. results.json also has each run's total. Where t
 unknown (real problems), regret is replaced by Bayesmark's normalised regret (best - f_ref) /
 (f_rand - f_ref), floored at 1e-3 (`hpcore.benchmarks.scoring`), and ranks are by final value.
 With suite problems, the overall table gives the mean rank over all problems and over each half
-of the suite's split, and a second table the mean rank per character.
+of the suite's split, and a second table the mean rank per character. With `--report-at`, a
+table gives the mean rank after each of those budgets (ranks of the best value found so far).
+With peers (`--with`), a list names, for each hpcore strategy and budget, the problems where the
+best peer's mean log10 (normalised) regret is lower by more than 0.5.
+
+`--summarize a.json,b.json --out DIR` runs nothing: it writes DIR/summary.md from the runs of
+earlier commands merged (a fast method's runs from one command, a slow peer's from another:
+seeded runs are the same whichever command made them), with `--report-at` as given.
 
 Files in `--out`: `summary.md` (the tables), `results.json` (every run's curves),
 `regret_trials.png` (median regret vs evaluations, band = quartiles over seeds, one panel per
@@ -454,7 +461,67 @@ def summarize(records: Sequence[dict[str, Any]], methods: Sequence[str], functio
         lines.append("")
     suite = {p.name: p for p in problems.values() if isinstance(p, Problem)}
     lines.extend(_overall(methods, overall, timing, suite))
+    every = sorted({n for m in methods for n in overall[m]})
+    budgets = sorted({k for k in report_at} | {max(len(r["best"]) for r in records)}) if records else []
+    if report_at:
+        lines.extend(_ranks_at(records, methods, every, suite, budgets))
+    lines.extend(_gaps(records, methods, scales, every, budgets))
     return "\n".join(lines) + "\n"
+
+
+def _ranks_at(records: Sequence[dict[str, Any]], methods: Sequence[str], every: Sequence[str],
+              suite: dict[str, Problem], budgets: Sequence[int]) -> list[str]:
+    """Mean rank over problems after each budget in `budgets`, over all problems and, for suite
+    problems, over each half: ranks of the best values after k evaluations of every run."""
+    halves = {h: [n for n in every if n in suite and suite[n].half == h] for h in ("tune", "report")}
+    groups = [("all", list(every))] + [(f"{h} half", names) for h, names in halves.items() if names]
+    tables = {k: rank_table(records, k) for k in budgets}
+    per_method = {k: {m: {f: r for (f, mm), r in tables[k].items() if mm == m} for m in methods} for k in budgets}
+    head = " | ".join(f"{g} ({len(names)}) @{k}" for k in budgets for g, names in groups)
+    lines = ["", "### mean rank after each budget\n",
+             "Ranks of the best value found after k evaluations, on each (problem, seed) among all methods, "
+             "averaged over seeds and then over problems.\n",
+             f"| method | {head} |", "|---|" + "---:|" * (len(budgets) * len(groups))]
+    last = budgets[-1]
+    order = sorted((m for m in methods if per_method[last][m]),
+                   key=lambda m: (math.isnan(r := _mean_rank(per_method[last][m], every)), r))
+    for m in order:
+        cells = [_fmt(_mean_rank(per_method[k][m], names)) for k in budgets for _, names in groups]
+        lines.append(f"| {_label(m)} | " + " | ".join(cells) + " |")
+    return lines
+
+
+#: A problem on which another method's mean log10 (normalised) regret is lower than an hpcore
+#: method's by more than this is listed under "largest gaps".
+GAP_LISTED = 0.5
+
+
+def _gaps(records: Sequence[dict[str, Any]], methods: Sequence[str], scales: dict[str, scoring.Scale],
+          every: Sequence[str], budgets: Sequence[int]) -> list[str]:
+    """For each hpcore method and budget, the problems where the best other library (`--with`)
+    has a mean log10 (normalised) regret lower by more than GAP_LISTED; nothing without peers."""
+    ours = [m for m in methods if m.startswith("hpcore:") and m != scoring.RANDOM_METHOD]
+    peers = [m for m in methods if not m.startswith("hpcore:")]
+    if not ours or not peers:
+        return []
+    lines = ["", f"### where a peer is ahead by more than {GAP_LISTED} in mean log10 regret\n"]
+    for m in ours:
+        for k in budgets:
+            listed = []
+            for name in every:
+                scale = scales.get(name)
+                if scale is None:
+                    continue
+                score = {x: _mean_log_score_at([r for r in records if r["function"] == name and r["method"] == x
+                                                and not r["error"]], scale, k) for x in [m, *peers]}
+                finite = {x: v for x, v in score.items() if x != m and math.isfinite(v)}
+                if not finite or not math.isfinite(score[m]):
+                    continue
+                best_peer = min(finite, key=finite.get)
+                if score[m] - finite[best_peer] > GAP_LISTED:
+                    listed.append(f"{name} ({_fmt(score[m])} against {_label(best_peer)} {_fmt(finite[best_peer])})")
+            lines.append(f"- {_label(m)} @{k}: " + ("; ".join(listed) if listed else "none"))
+    return lines
 
 
 def _mean_rank(ranks: dict[str, float], names: Sequence[str]) -> float:
@@ -653,7 +720,39 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="results", help="output folder (default results/)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--no-plots", action="store_true", help="no PNG plots (a whole suite's take a minute to draw)")
+    p.add_argument("--summarize", default="", metavar="FILES",
+                   help="run nothing: write summary.md in --out from these results.json files, comma-separated "
+                   "(runs of several commands merged: the same seeds give the same runs; --report-at applies)")
     return p
+
+
+def resummarize(files: Sequence[str], out: Path, report_at: Sequence[int]) -> Path:
+    """summary.md in `out` from one or more results.json files, their runs merged (a method,
+    problem and seed present in several files is taken from the first). Returns its path."""
+    runs: dict[tuple[str, str, int], dict[str, Any]] = {}
+    methods: list[str] = []
+    functions: list[str] = []
+    commands: list[str] = []
+    for f in files:
+        data = json.loads(Path(f).read_text())
+        commands.append(data.get("command", f))
+        for r in data["runs"]:
+            runs.setdefault((r["method"], r["function"], r["seed"]), r)
+        methods += [m for m in data.get("methods", []) if m not in methods]
+        functions += [fn for fn in data.get("functions", []) if fn not in functions]
+    for r in runs.values():  # files without the lists
+        if r["method"] not in methods:
+            methods.append(r["method"])
+        if r["function"] not in functions:
+            functions.append(r["function"])
+    records = sorted(runs.values(), key=lambda r: (r["function"], r["method"], r["seed"]))
+    trials = max(len(r["best"]) for r in records)
+    header = ("## hpcore strategy comparison (merged results)\n\n" + "".join(f"- `{c}`\n" for c in commands)
+              + f"\n{len(records)} runs; ranks are among all methods of these commands on each (problem, seed).\n")
+    text = header + "\n" + summarize(records, methods, functions, [k for k in report_at if k <= trials])
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "summary.md").write_text(text)
+    return out / "summary.md"
 
 
 def _tasks(methods: Sequence[str], functions: Sequence[str], seeds: int, trials: int,
@@ -695,6 +794,14 @@ def run_all(tasks: Sequence[Task], jobs: int, progress: bool) -> list[dict[str, 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.summarize:
+        try:
+            path = resummarize(_split(args.summarize), Path(args.out), [int(k) for k in _split(args.report_at)])
+        except (OSError, ValueError, KeyError) as e:
+            print(f"hpcore bench synthetic: error: --summarize: {e}", file=sys.stderr)
+            return 2
+        print(f"written: {path}")
+        return 0
     if args.trials < 1 or args.seeds < 1 or args.jobs < 1:
         print("hpcore bench synthetic: error: --trials, --seeds and --jobs must be >= 1", file=sys.stderr)
         return 2

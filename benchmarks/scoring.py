@@ -140,17 +140,18 @@ def problem_scales(records: Sequence[Mapping[str, Any]],
     return scales
 
 
-def rank_table(records: Sequence[Mapping[str, Any]]) -> dict[tuple[str, str], float]:
-    """(function, method) -> mean rank over seeds of the final result (1 = best; ties share
-    the mean rank; NaN ranks last). The final result is the regret floored at REGRET_FLOOR
-    where the optimum is known (so two exact hits tie), the best value itself where not."""
+def rank_table(records: Sequence[Mapping[str, Any]], k: int | None = None) -> dict[tuple[str, str], float]:
+    """(function, method) -> mean rank over seeds of the result after k evaluations (the final
+    one when k is None; 1 = best; ties share the mean rank; NaN ranks last). The result is the
+    regret floored at REGRET_FLOOR where the optimum is known (so two exact hits tie), the best
+    value itself where not."""
     by_case: dict[tuple[str, int], list[Mapping[str, Any]]] = defaultdict(list)
     for r in records:
         if not r["error"]:
             by_case[(r["function"], r["seed"])].append(r)
     ranks: dict[tuple[str, str], list[float]] = defaultdict(list)
     for (function, _), recs in by_case.items():
-        finals = np.array([_final_for_rank(r) for r in recs])
+        finals = np.array([_final_for_rank(r, k) for r in recs])
         finals = np.where(np.isnan(finals), np.inf, finals)
         for r, v in zip(recs, finals):
             # Average rank among ties: 1 + (# strictly better) + (# equal others) / 2.
@@ -159,8 +160,8 @@ def rank_table(records: Sequence[Mapping[str, Any]]) -> dict[tuple[str, str], fl
     return {k: float(np.mean(v)) for k, v in ranks.items()}
 
 
-def _final_for_rank(rec: Mapping[str, Any]) -> float:
-    best = best_at(rec, len(rec["best"]))
+def _final_for_rank(rec: Mapping[str, Any], k: int | None = None) -> float:
+    best = best_at(rec, len(rec["best"]) if k is None else min(k, len(rec["best"])))
     if rec["optimum"] is None or math.isnan(best):
         return best
     return max(best - rec["optimum"], REGRET_FLOOR)

@@ -205,3 +205,59 @@ def test_noisy_runs_report_the_noiseless_regret(tmp_path, capsys):
     assert json.loads((tmp_path / "results.json").read_text())["noise"] == 0.2
     assert compare.main(["--strategies", "random", "--noise", "-1", "--out", str(tmp_path)]) == 2
     assert "--noise must be" in capsys.readouterr().err
+
+
+def _rec(method, function, seed, best, optimum=0.0):
+    return {"method": method, "function": function, "seed": seed, "optimum": optimum, "best": list(best),
+            "error": "", "label": method, "suggest_seconds": 0.001, "elapsed": [0.0] * len(best),
+            "note": "", "n_trials": len(best), "total_overhead": 0.0, "capped_at": None}
+
+
+def test_rank_table_at_a_budget_ranks_the_best_value_after_k_evaluations():
+    records = [_rec("a", "f", 0, [1.0, 1.0, 0.1]), _rec("b", "f", 0, [0.5, 0.5, 0.5])]
+    assert compare.rank_table(records, 1) == {("f", "a"): 2.0, ("f", "b"): 1.0}
+    assert compare.rank_table(records) == compare.rank_table(records, 3) == {("f", "a"): 1.0, ("f", "b"): 2.0}
+
+
+def test_summary_gives_ranks_after_each_budget_and_lists_problems_where_a_peer_leads():
+    # hpcore:bayes leads early on branin and is overtaken; the peer leads booth by 2 in log10 regret.
+    records = []
+    for seed in range(2):
+        records += [_rec("hpcore:bayes", "branin", seed, [1e-2, 1e-2, 1e-2], 0.397887),
+                    _rec("optuna", "branin", seed, [1.0, 1.0, 1e-4], 0.397887),
+                    _rec("hpcore:bayes", "booth", seed, [1e-1] * 3), _rec("optuna", "booth", seed, [1e-3] * 3)]
+    for r in records:  # values, not regrets, are stored
+        r["best"] = [b + r["optimum"] for b in r["best"]]
+    text = compare.summarize(records, ["hpcore:bayes", "optuna"], ["branin", "booth"], report_at=[1])
+    ranks = text[text.index("### mean rank after each budget"):]
+    row = next(line for line in ranks.splitlines() if line.startswith("| hpcore bayes |"))
+    # @1: bayes first on branin, second on booth: 1.5; @3: second on both: 2
+    assert row.split("|")[2].strip() == "1.5" and row.split("|")[-2].strip() == "2"
+    gaps = text[text.index("### where a peer is ahead"):]
+    assert "- hpcore bayes @1: booth (-1 against optuna TPE -3)" in gaps
+    at3 = next(line for line in gaps.splitlines() if line.startswith("- hpcore bayes @3"))
+    assert "booth" in at3 and "branin (-2 against optuna TPE -4)" in at3
+
+
+def test_summarize_merges_results_files_from_a_subprocess(tmp_path):
+    import subprocess
+    import sys
+
+    def write(name, method, value):
+        path = tmp_path / name
+        path.write_text(json.dumps({"command": f"run {name}", "methods": [method], "functions": ["booth"],
+                                    "runs": [_rec(method, "booth", s, [value] * 4) for s in range(2)]}))
+        return path
+
+    a, b = write("a.json", "hpcore:bayes", 1e-3), write("b.json", "optuna", 1e-1)
+    out = tmp_path / "merged"
+    proc = subprocess.run([sys.executable, "-m", "hpcore.benchmarks.compare", "--summarize", f"{a},{b}",
+                           "--report-at", "2", "--out", str(out)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    summary = (out / "summary.md").read_text()
+    assert "`run a.json`" in summary and "`run b.json`" in summary and "4 runs" in summary
+    assert "| hpcore bayes | 1 | 1 |" in summary  # ranks after 2 and after 4 evaluations
+    assert "- hpcore bayes @4: none" in summary
+    proc = subprocess.run([sys.executable, "-m", "hpcore.benchmarks.compare", "--summarize", str(tmp_path / "no.json"),
+                           "--out", str(out)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "--summarize" in proc.stderr and "no.json" in proc.stderr
