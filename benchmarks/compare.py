@@ -69,7 +69,8 @@ best peer's mean log10 (normalised) regret is lower by more than 0.5.
 
 `--summarize a.json,b.json --out DIR` runs nothing: it writes DIR/summary.md from the runs of
 earlier commands merged (a fast method's runs from one command, a slow peer's from another:
-seeded runs are the same whichever command made them), with `--report-at` as given.
+seeded runs are the same whichever command made them), with `--report-at` as given and, with
+`--trials k`, every run cut to its first k evaluations.
 
 Files in `--out`: `summary.md` (the tables), `results.json` (every run's curves),
 `regret_trials.png` (median regret vs evaluations, band = quartiles over seeds, one panel per
@@ -704,7 +705,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="problems, comma-separated: test functions from hpcore.benchmarks.functions, problems of "
                    "hpcore.benchmarks.suite, or the selectors suite, suite:tune, suite:report, suite:<character> "
                    "(default branin,hartmann6)")
-    p.add_argument("--trials", type=int, default=50, help="evaluations per run (default 50)")
+    p.add_argument("--trials", type=int, default=None, help="evaluations per run (default 50; with --summarize: "
+                   "cut every run to this many)")
     p.add_argument("--seeds", type=int, default=10, help="seeds 0..S-1 per method and function (default 10)")
     p.add_argument("--with", dest="with_", default="",
                    help=f"other libraries, comma-separated: {', '.join(EXTERNAL)}")
@@ -726,9 +728,11 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def resummarize(files: Sequence[str], out: Path, report_at: Sequence[int]) -> Path:
+def resummarize(files: Sequence[str], out: Path, report_at: Sequence[int], trials: int | None = None) -> Path:
     """summary.md in `out` from one or more results.json files, their runs merged (a method,
-    problem and seed present in several files is taken from the first). Returns its path."""
+    problem and seed present in several files is taken from the first), each cut to its first
+    `trials` evaluations when given (a strategy's suggestions do not depend on the budget, so
+    the first 30 of a 100-evaluation run are a 30-evaluation run). Returns its path."""
     runs: dict[tuple[str, str, int], dict[str, Any]] = {}
     methods: list[str] = []
     functions: list[str] = []
@@ -746,6 +750,8 @@ def resummarize(files: Sequence[str], out: Path, report_at: Sequence[int]) -> Pa
         if r["function"] not in functions:
             functions.append(r["function"])
     records = sorted(runs.values(), key=lambda r: (r["function"], r["method"], r["seed"]))
+    if trials is not None:
+        records = [{**r, "best": r["best"][:trials], "elapsed": r["elapsed"][:trials]} for r in records]
     trials = max(len(r["best"]) for r in records)
     header = ("## hpcore strategy comparison (merged results)\n\n" + "".join(f"- `{c}`\n" for c in commands)
               + f"\n{len(records)} runs; ranks are among all methods of these commands on each (problem, seed).\n")
@@ -796,12 +802,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.summarize:
         try:
-            path = resummarize(_split(args.summarize), Path(args.out), [int(k) for k in _split(args.report_at)])
+            path = resummarize(_split(args.summarize), Path(args.out), [int(k) for k in _split(args.report_at)],
+                               args.trials)
         except (OSError, ValueError, KeyError) as e:
             print(f"hpcore bench synthetic: error: --summarize: {e}", file=sys.stderr)
             return 2
         print(f"written: {path}")
         return 0
+    args.trials = 50 if args.trials is None else args.trials
     if args.trials < 1 or args.seeds < 1 or args.jobs < 1:
         print("hpcore bench synthetic: error: --trials, --seeds and --jobs must be >= 1", file=sys.stderr)
         return 2

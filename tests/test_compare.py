@@ -261,3 +261,13 @@ def test_summarize_merges_results_files_from_a_subprocess(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "hpcore.benchmarks.compare", "--summarize", str(tmp_path / "no.json"),
                            "--out", str(out)], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and "--summarize" in proc.stderr and "no.json" in proc.stderr
+
+
+def test_summarize_cuts_runs_to_trials(tmp_path):
+    # bayes reaches 1e-6 only at its 4th evaluation; cut to 2, the peer's 1e-3 ranks first
+    runs = [_rec("hpcore:bayes", "booth", s, [1.0, 1e-1, 1e-1, 1e-6]) for s in range(2)]
+    runs += [_rec("optuna", "booth", s, [1e-3, 1e-3]) for s in range(2)]
+    (tmp_path / "r.json").write_text(json.dumps({"command": "c", "runs": runs}))
+    summary = compare.resummarize([str(tmp_path / "r.json")], tmp_path / "out", [], trials=2).read_text()
+    assert "- hpcore bayes @2: booth (-1 against optuna TPE -3)" in summary
+    assert "@4" not in summary
