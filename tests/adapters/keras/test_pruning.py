@@ -7,7 +7,6 @@ stop (and when) is known in advance; one test runs the median rule on real curve
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import numpy as np
 import pytest
@@ -19,23 +18,12 @@ import keras
 
 import hpcore
 from hpcore import TrialState
+from tests.odd_trial_pruner import OddTrialsFromStep
 
 pytestmark = pytest.mark.slow
 
 EPOCHS = 4
 PRUNE_AT = 2
-
-
-class OddTrialsAtEpoch2(hpcore.Pruner):
-    """Prunes trials with an odd id once they reported step 2 (epochs trained)."""
-
-    name = "odd_trials_at_epoch_2"
-
-    def decide(self, trial, trials, direction, latest, previous) -> bool:
-        return trial.id % 2 == 1 and latest >= PRUNE_AT
-
-    def config(self) -> dict[str, Any]:
-        return {"name": self.name}
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +46,7 @@ def build(hp):
 def test_tuner_stops_pruned_fits_and_never_keeps_them_as_best(tmp_path, data):
     (x, y), (xv, yv) = data
     tuner = kt.RandomSearch(build, objective="val_loss", max_trials=4, directory=tmp_path, project_name="p", seed=0,
-                            pruner=OddTrialsAtEpoch2())
+                            pruner=OddTrialsFromStep(PRUNE_AT))
     tuner.search(x, y, epochs=EPOCHS, validation_data=(xv, yv), verbose=0)
     trials = tuner.study.trials
     assert [t.state for t in trials] == [TrialState.COMPLETE, TrialState.PRUNED] * 2
@@ -82,7 +70,7 @@ def test_tuner_stops_pruned_fits_and_never_keeps_them_as_best(tmp_path, data):
 def test_pruned_trial_runs_only_its_first_execution(tmp_path, data):
     (x, y), (xv, yv) = data
     tuner = kt.RandomSearch(build, objective="val_loss", max_trials=2, directory=tmp_path, project_name="p", seed=0,
-                            executions_per_trial=2, pruner=OddTrialsAtEpoch2())
+                            executions_per_trial=2, pruner=OddTrialsFromStep(PRUNE_AT))
     tuner.search(x, y, epochs=EPOCHS, validation_data=(xv, yv), verbose=0)
     complete, pruned = tuner.study.trials
     assert complete.state is TrialState.COMPLETE and len(complete.user_attrs["execution_values"]) == 2
@@ -151,7 +139,7 @@ SPACE = hpcore.Space({"units": hpcore.Int(2, 8, step=2), "lr": hpcore.Float(1e-3
 
 def test_callback_in_users_fit_prunes_the_trial_early(data):
     epochs: dict[int, int] = {}
-    study = hpcore.Study(SPACE, strategy="random", seed=0, pruner=OddTrialsAtEpoch2())
+    study = hpcore.Study(SPACE, strategy="random", seed=0, pruner=OddTrialsFromStep(PRUNE_AT))
     study.optimize(_objective(data, epochs), n_trials=4, verbose=False)
     assert [t.state for t in study.trials] == [TrialState.COMPLETE, TrialState.PRUNED] * 2
     assert epochs == {0: EPOCHS, 1: PRUNE_AT, 2: EPOCHS, 3: PRUNE_AT}
@@ -162,7 +150,7 @@ def test_callback_in_users_fit_prunes_the_trial_early(data):
 
 
 def test_callback_names_a_metric_that_is_not_there(data):
-    study = hpcore.Study(SPACE, strategy="random", seed=0, pruner=OddTrialsAtEpoch2())
+    study = hpcore.Study(SPACE, strategy="random", seed=0, pruner=OddTrialsFromStep(PRUNE_AT))
     with pytest.raises(hpcore.TooManyFailures):
         study.optimize(_objective(data, {}, monitor="val_auc"), n_trials=1, verbose=False)
     (failed,) = study.trials

@@ -22,21 +22,10 @@ from sklearn.model_selection import StratifiedKFold, cross_val_score
 
 import hpcore
 from hpcore import Float, TrialState
+from tests.odd_trial_pruner import OddTrialsFromStep
 
 SPLITS = 5
 PRUNE_AFTER = 1  # the split (0-based) after which odd trials are pruned
-
-
-class OddTrialsAfterSplit1(hpcore.Pruner):
-    """Prunes trials with an odd id once they reported step 1 (two splits scored)."""
-
-    name = "odd_trials_after_split_1"
-
-    def decide(self, trial, trials, direction, latest, previous) -> bool:
-        return trial.id % 2 == 1 and latest >= PRUNE_AFTER
-
-    def config(self) -> dict[str, Any]:
-        return {"name": self.name}
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +42,7 @@ def search(**kw: Any) -> HPSearchCV:
 
 def test_pruned_candidates_stop_their_splits_and_are_marked(data):
     X, y = data
-    s = search(pruner=OddTrialsAfterSplit1()).fit(X, y)
+    s = search(pruner=OddTrialsFromStep(PRUNE_AFTER)).fit(X, y)
     r = s.cv_results_
     assert list(r["pruned"]) == [False, True] * 3
     assert [t.state for t in s.study_.trials] == [TrialState.COMPLETE, TrialState.PRUNED] * 3
@@ -78,7 +67,7 @@ def test_pruned_candidates_stop_their_splits_and_are_marked(data):
 
 def test_completed_scores_are_those_of_cross_val_score(data):
     X, y = data
-    s = search(pruner=OddTrialsAfterSplit1(), n_trials=2).fit(X, y)
+    s = search(pruner=OddTrialsFromStep(PRUNE_AFTER), n_trials=2).fit(X, y)
     complete = s.study_.trials[0]
     expected = cross_val_score(LogisticRegression(max_iter=200, **complete.params), X, y, cv=StratifiedKFold(SPLITS))
     assert complete.user_attrs["split_test_scores"] == pytest.approx(expected)
@@ -108,7 +97,7 @@ def test_median_pruner_prunes_hopeless_regularisation(data):
 
 def test_several_scorers_and_train_scores_of_a_pruned_row(data):
     X, y = data
-    s = search(pruner=OddTrialsAfterSplit1(), n_trials=2, scoring=["accuracy", "f1"], refit="accuracy",
+    s = search(pruner=OddTrialsFromStep(PRUNE_AFTER), n_trials=2, scoring=["accuracy", "f1"], refit="accuracy",
                return_train_score=True).fit(X, y)
     r = s.cv_results_
     for key in ("test_accuracy", "test_f1", "train_accuracy", "train_f1"):
@@ -127,8 +116,8 @@ def test_clone_keeps_the_pruner(data):
 def test_pruned_rows_survive_a_resume(tmp_path, data):
     X, y = data
     db = tmp_path / "s.db"
-    search(pruner=OddTrialsAfterSplit1(), n_trials=2, storage=db).fit(X, y)
-    again = search(pruner=OddTrialsAfterSplit1(), n_trials=4, storage=db).fit(X, y)
+    search(pruner=OddTrialsFromStep(PRUNE_AFTER), n_trials=2, storage=db).fit(X, y)
+    again = search(pruner=OddTrialsFromStep(PRUNE_AFTER), n_trials=4, storage=db).fit(X, y)
     assert list(again.cv_results_["pruned"]) == [False, True, False, True]
 
 
