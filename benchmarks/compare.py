@@ -506,6 +506,10 @@ def _gaps(records: Sequence[dict[str, Any]], methods: Sequence[str], scales: dic
     if not ours or not peers:
         return []
     lines = ["", f"### where a peer is ahead by more than {GAP_LISTED} in mean log10 regret\n"]
+    runs: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for r in records:
+        if not r["error"]:
+            runs.setdefault((r["function"], r["method"]), []).append(r)
     for m in ours:
         for k in budgets:
             listed = []
@@ -513,8 +517,7 @@ def _gaps(records: Sequence[dict[str, Any]], methods: Sequence[str], scales: dic
                 scale = scales.get(name)
                 if scale is None:
                     continue
-                score = {x: _mean_log_score_at([r for r in records if r["function"] == name and r["method"] == x
-                                                and not r["error"]], scale, k) for x in [m, *peers]}
+                score = {x: _mean_log_score_at(runs.get((name, x), []), scale, k) for x in [m, *peers]}
                 finite = {x: v for x, v in score.items() if x != m and math.isfinite(v)}
                 if not finite or not math.isfinite(score[m]):
                     continue
