@@ -22,6 +22,7 @@ Before `n_initial` results exist the suggestions come from a scrambled Sobol des
 
 from __future__ import annotations
 
+import inspect
 import logging
 import math
 from collections.abc import Sequence
@@ -130,10 +131,10 @@ class BayesianOptimization(Strategy):
         self._feasibility: FeasibilityModel | None = None
 
     def settings(self) -> dict[str, Any]:
-        defaults = {"n_initial": None, "acquisition": "ei", "kernel": "matern52", "deterministic": False,
-                    "beta": 4.0, "initial_design": "sobol", "n_candidates": None, "n_local": 5,
-                    "local_optimizer": "lbfgsb", "thompson_every": 0, "thompson_until": 50,
-                    "trust_region": True, "discrete_search": True, "learn_from_pruned": True}
+        # The options that differ from the constructor's defaults (read from its signature, so a
+        # changed default needs no second edit here).
+        defaults = {name: p.default for name, p in inspect.signature(BayesianOptimization.__init__).parameters.items()
+                    if name != "self"}
         return {k: getattr(self, k) for k, v in defaults.items() if getattr(self, k) != v}
 
     def describe(self, space: Space) -> str:
