@@ -711,6 +711,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--trials", type=int, default=None, help="evaluations per run (default 50; with --summarize: "
                    "cut every run to this many)")
     p.add_argument("--seeds", type=int, default=10, help="seeds 0..S-1 per method and function (default 10)")
+    p.add_argument("--first-seed", type=int, default=0, metavar="A",
+                   help="run seeds A..A+S-1 instead, to add seeds to an earlier command's runs and merge them "
+                   "with --summarize (default 0)")
     p.add_argument("--with", dest="with_", default="",
                    help=f"other libraries, comma-separated: {', '.join(EXTERNAL)}")
     p.add_argument("--jobs", type=int, default=2, help="parallel processes (default 2)")
@@ -765,7 +768,7 @@ def resummarize(files: Sequence[str], out: Path, report_at: Sequence[int], trial
 
 
 def _tasks(methods: Sequence[str], functions: Sequence[str], seeds: int, trials: int,
-           noise: float = 0.0, time_cap: float | None = DEFAULT_TIME_CAP) -> list[Task]:
+           noise: float = 0.0, time_cap: float | None = DEFAULT_TIME_CAP, first_seed: int = 0) -> list[Task]:
     dims = {f: get_problem(f).dims for f in functions}
 
     def cost(t: Task) -> float:  # start the slow runs first, so the pool does not end on one of them
@@ -774,7 +777,8 @@ def _tasks(methods: Sequence[str], functions: Sequence[str], seeds: int, trials:
                 "smac": 10.0, "hebo": 12.0}.get(method, 0.1)
         return slow * dims[t.function]
 
-    tasks = [Task(m, f, s, trials, noise, time_cap) for m in methods for f in functions for s in range(seeds)]
+    tasks = [Task(m, f, s, trials, noise, time_cap) for m in methods for f in functions
+             for s in range(first_seed, first_seed + seeds)]
     return sorted(tasks, key=cost, reverse=True)
 
 
@@ -816,6 +820,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.trials < 1 or args.seeds < 1 or args.jobs < 1:
         print("hpcore bench synthetic: error: --trials, --seeds and --jobs must be >= 1", file=sys.stderr)
         return 2
+    if args.first_seed < 0:
+        print(f"hpcore bench synthetic: error: --first-seed must be >= 0, got {args.first_seed}", file=sys.stderr)
+        return 2
     if not (args.noise >= 0 and math.isfinite(args.noise)):
         print(f"hpcore bench synthetic: error: --noise must be finite and >= 0, got {args.noise}", file=sys.stderr)
         return 2
@@ -836,14 +843,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     time_cap = args.time_cap or None
-    tasks = _tasks(methods, functions, args.seeds, args.trials, args.noise, time_cap)
+    tasks = _tasks(methods, functions, args.seeds, args.trials, args.noise, time_cap, args.first_seed)
     print(f"{len(tasks)} runs: {len(methods)} methods x {len(functions)} functions x {args.seeds} seeds, "
           f"{args.trials} evaluations each, {args.jobs} processes", file=sys.stderr)
     t0 = time.perf_counter()
     records = run_all(tasks, args.jobs, progress=not args.quiet)
     wall = time.perf_counter() - t0
     command = "hpcore bench synthetic " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
-    header = (f"## hpcore strategy comparison\n\n`{command}`\n\n{args.trials} evaluations per run, seeds 0..{args.seeds - 1}, "
+    header = (f"## hpcore strategy comparison\n\n`{command}`\n\n{args.trials} evaluations per run, seeds {args.first_seed}.."
+              f"{args.first_seed + args.seeds - 1}, "
               f"{len(tasks)} runs in {wall:.0f} s on {args.jobs} processes ({os.cpu_count()} CPUs). Regret = best "
               f"value found - known optimum, after all evaluations; rank 1 = best on a (function, seed); "
               f"ms / suggestion = median optimiser time in ask + tell per trial.\n")
@@ -872,6 +880,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         text += "\nNotes:\n" + skipped + failures + capped
     (out / "summary.md").write_text(text)
     (out / "results.json").write_text(json.dumps({"command": command, "trials": args.trials, "seeds": args.seeds,
+                                                  "first_seed": args.first_seed,
                                                   "noise": args.noise, "time_cap": time_cap,
                                                   "methods": methods, "functions": functions, "notes": notes,
                                                   "runs": records}, indent=1, allow_nan=True))

@@ -271,3 +271,21 @@ def test_summarize_cuts_runs_to_trials(tmp_path):
     summary = compare.resummarize([str(tmp_path / "r.json")], tmp_path / "out", [], trials=2).read_text()
     assert "- hpcore bayes @2: booth (-1 against optuna TPE -3)" in summary
     assert "@4" not in summary
+
+
+def test_first_seed_runs_later_seeds_that_merge_with_an_earlier_command(tmp_path, capsys):
+    # seeds 1..2 run alone give the same curves as seeds 1..2 of a command that ran 0..2
+    common = ["--strategies", "random", "--functions", "branin", "--trials", "5", "--quiet", "--no-plots"]
+    assert compare.main(common + ["--seeds", "3", "--out", str(tmp_path / "all")]) == 0
+    assert compare.main(common + ["--seeds", "2", "--first-seed", "1", "--out", str(tmp_path / "late")]) == 0
+    late = json.loads((tmp_path / "late" / "results.json").read_text())
+    every = json.loads((tmp_path / "all" / "results.json").read_text())
+    assert late["first_seed"] == 1 and sorted(r["seed"] for r in late["runs"]) == [1, 2]
+    by_seed = {r["seed"]: r["best"] for r in every["runs"]}
+    assert all(r["best"] == by_seed[r["seed"]] for r in late["runs"])
+    assert "seeds 1..2" in (tmp_path / "late" / "summary.md").read_text()
+    merged = compare.resummarize([str(tmp_path / "late" / "results.json"), str(tmp_path / "all" / "results.json")],
+                                 tmp_path / "merged", []).read_text()
+    assert "3 runs" in merged
+    assert compare.main(common + ["--first-seed", "-1", "--out", str(tmp_path / "bad")]) == 2
+    assert "--first-seed" in capsys.readouterr().err
