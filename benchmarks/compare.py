@@ -710,10 +710,11 @@ def _parser() -> argparse.ArgumentParser:
                    "(default branin,hartmann6)")
     p.add_argument("--trials", type=int, default=None, help="evaluations per run (default 50; with --summarize: "
                    "cut every run to this many)")
-    p.add_argument("--seeds", type=int, default=10, help="seeds 0..S-1 per method and function (default 10)")
+    p.add_argument("--seeds", type=int, default=None, help="seeds 0..S-1 per method and function (default 10; with "
+                   "--summarize: keep only the runs of these seeds, default all)")
     p.add_argument("--first-seed", type=int, default=0, metavar="A",
-                   help="run seeds A..A+S-1 instead, to add seeds to an earlier command's runs and merge them "
-                   "with --summarize (default 0)")
+                   help="run (with --summarize: keep) seeds A..A+S-1 instead, to add seeds to an earlier "
+                   "command's runs and merge them with --summarize (default 0)")
     p.add_argument("--with", dest="with_", default="",
                    help=f"other libraries, comma-separated: {', '.join(EXTERNAL)}")
     p.add_argument("--jobs", type=int, default=2, help="parallel processes (default 2)")
@@ -734,11 +735,14 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def resummarize(files: Sequence[str], out: Path, report_at: Sequence[int], trials: int | None = None) -> Path:
+def resummarize(files: Sequence[str], out: Path, report_at: Sequence[int], trials: int | None = None,
+                seeds: Sequence[int] | None = None) -> Path:
     """summary.md in `out` from one or more results.json files, their runs merged (a method,
     problem and seed present in several files is taken from the first), each cut to its first
     `trials` evaluations when given (a strategy's suggestions do not depend on the budget, so
-    the first 30 of a 100-evaluation run are a 30-evaluation run). Returns its path."""
+    the first 30 of a 100-evaluation run are a 30-evaluation run), and only the runs of `seeds`
+    kept when given (so that methods run with different numbers of seeds are ranked on the
+    seeds they share). Returns its path."""
     runs: dict[tuple[str, str, int], dict[str, Any]] = {}
     methods: list[str] = []
     functions: list[str] = []
@@ -747,7 +751,8 @@ def resummarize(files: Sequence[str], out: Path, report_at: Sequence[int], trial
         data = json.loads(Path(f).read_text())
         commands.append(data.get("command", f))
         for r in data["runs"]:
-            runs.setdefault((r["method"], r["function"], r["seed"]), r)
+            if seeds is None or r["seed"] in seeds:
+                runs.setdefault((r["method"], r["function"], r["seed"]), r)
         methods += [m for m in data.get("methods", []) if m not in methods]
         functions += [fn for fn in data.get("functions", []) if fn not in functions]
     for r in runs.values():  # files without the lists
@@ -755,12 +760,15 @@ def resummarize(files: Sequence[str], out: Path, report_at: Sequence[int], trial
             methods.append(r["method"])
         if r["function"] not in functions:
             functions.append(r["function"])
+    if not runs:
+        raise ValueError("no runs" + (f" of seeds {min(seeds)}..{max(seeds)}" if seeds else ""))
     records = sorted(runs.values(), key=lambda r: (r["function"], r["method"], r["seed"]))
     if trials is not None:
         records = [{**r, "best": r["best"][:trials], "elapsed": r["elapsed"][:trials]} for r in records]
     trials = max(len(r["best"]) for r in records)
     header = ("## hpcore strategy comparison (merged results)\n\n" + "".join(f"- `{c}`\n" for c in commands)
-              + f"\n{len(records)} runs; ranks are among all methods of these commands on each (problem, seed).\n")
+              + f"\n{len(records)} runs" + (f" (seeds {min(seeds)}..{max(seeds)} only)" if seeds else "")
+              + "; ranks are among all methods of these commands on each (problem, seed).\n")
     text = header + "\n" + summarize(records, methods, functions, [k for k in report_at if k <= trials])
     out.mkdir(parents=True, exist_ok=True)
     (out / "summary.md").write_text(text)
@@ -809,14 +817,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.summarize:
         try:
+            seeds = None if args.seeds is None else range(args.first_seed, args.first_seed + args.seeds)
             path = resummarize(_split(args.summarize), Path(args.out), [int(k) for k in _split(args.report_at)],
-                               args.trials)
+                               args.trials, seeds)
         except (OSError, ValueError, KeyError) as e:
             print(f"hpcore bench synthetic: error: --summarize: {e}", file=sys.stderr)
             return 2
         print(f"written: {path}")
         return 0
     args.trials = 50 if args.trials is None else args.trials
+    args.seeds = 10 if args.seeds is None else args.seeds
     if args.trials < 1 or args.seeds < 1 or args.jobs < 1:
         print("hpcore bench synthetic: error: --trials, --seeds and --jobs must be >= 1", file=sys.stderr)
         return 2

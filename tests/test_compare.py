@@ -289,3 +289,20 @@ def test_first_seed_runs_later_seeds_that_merge_with_an_earlier_command(tmp_path
     assert "3 runs" in merged
     assert compare.main(common + ["--first-seed", "-1", "--out", str(tmp_path / "bad")]) == 2
     assert "--first-seed" in capsys.readouterr().err
+
+
+def test_summarize_keeps_only_the_asked_seeds(tmp_path, capsys):
+    # the peer ran seeds 0..1 only; kept to those, the seed-2 run of bayes (better) leaves the ranking
+    runs = [_rec("hpcore:bayes", "booth", s, [1e-1] * 3) for s in range(2)] + [_rec("hpcore:bayes", "booth", 2, [1e-9] * 3)]
+    runs += [_rec("optuna", "booth", s, [1e-3] * 3) for s in range(2)]
+    (tmp_path / "r.json").write_text(json.dumps({"command": "c", "runs": runs}))
+    summary = compare.resummarize([str(tmp_path / "r.json")], tmp_path / "out", [], seeds=range(2)).read_text()
+    assert "4 runs (seeds 0..1 only)" in summary
+    assert "- hpcore bayes @3: booth (-1 against optuna TPE -3)" in summary
+    out = tmp_path / "cli"
+    assert compare.main(["--summarize", str(tmp_path / "r.json"), "--seeds", "1", "--first-seed", "2",
+                         "--out", str(out)]) == 0
+    assert "1 runs (seeds 2..2 only)" in (out / "summary.md").read_text()
+    assert compare.main(["--summarize", str(tmp_path / "r.json"), "--seeds", "1", "--first-seed", "5",
+                         "--out", str(out)]) == 2
+    assert "no runs of seeds 5..5" in capsys.readouterr().err
