@@ -815,7 +815,15 @@ def run_all(tasks: Sequence[Task], jobs: int, progress: bool) -> list[dict[str, 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.first_seed < 0 or (args.seeds is not None and args.seeds < 1):
+        print(f"hpcore bench synthetic: error: --first-seed must be >= 0 and --seeds >= 1, got {args.first_seed} "
+              f"and {args.seeds}", file=sys.stderr)
+        return 2
     if args.summarize:
+        if args.first_seed and args.seeds is None:
+            print("hpcore bench synthetic: error: --summarize keeps seeds A..A+S-1: --first-seed needs --seeds",
+                  file=sys.stderr)
+            return 2
         try:
             seeds = None if args.seeds is None else range(args.first_seed, args.first_seed + args.seeds)
             path = resummarize(_split(args.summarize), Path(args.out), [int(k) for k in _split(args.report_at)],
@@ -827,11 +835,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     args.trials = 50 if args.trials is None else args.trials
     args.seeds = 10 if args.seeds is None else args.seeds
-    if args.trials < 1 or args.seeds < 1 or args.jobs < 1:
-        print("hpcore bench synthetic: error: --trials, --seeds and --jobs must be >= 1", file=sys.stderr)
-        return 2
-    if args.first_seed < 0:
-        print(f"hpcore bench synthetic: error: --first-seed must be >= 0, got {args.first_seed}", file=sys.stderr)
+    if args.trials < 1 or args.jobs < 1:
+        print("hpcore bench synthetic: error: --trials and --jobs must be >= 1", file=sys.stderr)
         return 2
     if not (args.noise >= 0 and math.isfinite(args.noise)):
         print(f"hpcore bench synthetic: error: --noise must be finite and >= 0, got {args.noise}", file=sys.stderr)

@@ -306,3 +306,7 @@ def test_summarize_keeps_only_the_asked_seeds(tmp_path, capsys):
     assert compare.main(["--summarize", str(tmp_path / "r.json"), "--seeds", "1", "--first-seed", "5",
                          "--out", str(out)]) == 2
     assert "no runs of seeds 5..5" in capsys.readouterr().err
+    assert compare.main(["--summarize", str(tmp_path / "r.json"), "--first-seed", "1", "--out", str(out)]) == 2
+    assert "--first-seed needs --seeds" in capsys.readouterr().err
+    assert compare.main(["--summarize", str(tmp_path / "r.json"), "--seeds", "0", "--out", str(out)]) == 2
+    assert "--seeds >= 1" in capsys.readouterr().err
