@@ -704,10 +704,10 @@ def _parser() -> argparse.ArgumentParser:
         description=__doc__.split("\n\n", 1)[0] + "\n\n" + __doc__.split("\n\n", 2)[2])
     p.add_argument("--strategies", default="random,grid,bayes,hyperband",
                    help="hpcore strategies, comma-separated (default random,grid,bayes,hyperband)")
-    p.add_argument("--functions", default="branin,hartmann6",
+    p.add_argument("--functions", default=None,
                    help="problems, comma-separated: test functions from hpcore.benchmarks.functions, problems of "
                    "hpcore.benchmarks.suite, or the selectors suite, suite:tune, suite:report, suite:<character> "
-                   "(default branin,hartmann6)")
+                   "(default branin,hartmann6; with --summarize: keep only the runs of these problems, default all)")
     p.add_argument("--trials", type=int, default=None, help="evaluations per run (default 50; with --summarize: "
                    "cut every run to this many)")
     p.add_argument("--seeds", type=int, default=None, help="seeds 0..S-1 per method and function (default 10; with "
@@ -736,38 +736,42 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def resummarize(files: Sequence[str], out: Path, report_at: Sequence[int], trials: int | None = None,
-                seeds: Sequence[int] | None = None) -> Path:
+                seeds: Sequence[int] | None = None, functions: Sequence[str] | None = None) -> Path:
     """summary.md in `out` from one or more results.json files, their runs merged (a method,
     problem and seed present in several files is taken from the first), each cut to its first
     `trials` evaluations when given (a strategy's suggestions do not depend on the budget, so
     the first 30 of a 100-evaluation run are a 30-evaluation run), and only the runs of `seeds`
     kept when given (so that methods run with different numbers of seeds are ranked on the
-    seeds they share). Returns its path."""
+    seeds they share), and only the runs of the problems `functions` when given (to rank methods
+    on the problems they all ran). Returns its path."""
+    keep = None if functions is None else set(functions)
     runs: dict[tuple[str, str, int], dict[str, Any]] = {}
     methods: list[str] = []
-    functions: list[str] = []
+    functions = []
     commands: list[str] = []
     for f in files:
         data = json.loads(Path(f).read_text())
         commands.append(data.get("command", f))
         for r in data["runs"]:
-            if seeds is None or r["seed"] in seeds:
+            if (seeds is None or r["seed"] in seeds) and (keep is None or r["function"] in keep):
                 runs.setdefault((r["method"], r["function"], r["seed"]), r)
         methods += [m for m in data.get("methods", []) if m not in methods]
-        functions += [fn for fn in data.get("functions", []) if fn not in functions]
+        functions += [fn for fn in data.get("functions", []) if fn not in functions and (keep is None or fn in keep)]
     for r in runs.values():  # files without the lists
         if r["method"] not in methods:
             methods.append(r["method"])
         if r["function"] not in functions:
             functions.append(r["function"])
     if not runs:
-        raise ValueError("no runs" + (f" of seeds {min(seeds)}..{max(seeds)}" if seeds else ""))
+        raise ValueError("no runs" + (f" of seeds {min(seeds)}..{max(seeds)}" if seeds else "")
+                         + (" of the problems asked" if keep is not None else ""))
     records = sorted(runs.values(), key=lambda r: (r["function"], r["method"], r["seed"]))
     if trials is not None:
         records = [{**r, "best": r["best"][:trials], "elapsed": r["elapsed"][:trials]} for r in records]
     trials = max(len(r["best"]) for r in records)
     header = ("## hpcore strategy comparison (merged results)\n\n" + "".join(f"- `{c}`\n" for c in commands)
               + f"\n{len(records)} runs" + (f" (seeds {min(seeds)}..{max(seeds)} only)" if seeds else "")
+              + (f" ({len(functions)} problems asked only)" if keep is not None else "")
               + "; ranks are among all methods of these commands on each (problem, seed).\n")
     text = header + "\n" + summarize(records, methods, functions, [k for k in report_at if k <= trials])
     out.mkdir(parents=True, exist_ok=True)
@@ -826,8 +830,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         try:
             seeds = None if args.seeds is None else range(args.first_seed, args.first_seed + args.seeds)
+            functions = None if args.functions is None else expand_problem_names(_split(args.functions))
             path = resummarize(_split(args.summarize), Path(args.out), [int(k) for k in _split(args.report_at)],
-                               args.trials, seeds)
+                               args.trials, seeds, functions)
         except (OSError, ValueError, KeyError) as e:
             print(f"hpcore bench synthetic: error: --summarize: {e}", file=sys.stderr)
             return 2
@@ -835,6 +840,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     args.trials = 50 if args.trials is None else args.trials
     args.seeds = 10 if args.seeds is None else args.seeds
+    args.functions = "branin,hartmann6" if args.functions is None else args.functions
     if args.trials < 1 or args.jobs < 1:
         print("hpcore bench synthetic: error: --trials and --jobs must be >= 1", file=sys.stderr)
         return 2

@@ -310,3 +310,22 @@ def test_summarize_keeps_only_the_asked_seeds(tmp_path, capsys):
     assert "--first-seed needs --seeds" in capsys.readouterr().err
     assert compare.main(["--summarize", str(tmp_path / "r.json"), "--seeds", "0", "--out", str(out)]) == 2
     assert "--seeds >= 1" in capsys.readouterr().err
+
+
+def test_summarize_keeps_only_the_asked_problems(tmp_path, capsys):
+    # the peer ran booth only; kept to booth, hpcore's better run on matyas leaves the ranking
+    runs = [_rec("hpcore:bayes", "booth", s, [1e-1] * 3) for s in range(2)]
+    runs += [_rec("hpcore:bayes", "matyas", s, [1e-9] * 3) for s in range(2)]
+    runs += [_rec("optuna", "booth", s, [1e-3] * 3) for s in range(2)]
+    (tmp_path / "r.json").write_text(json.dumps({"command": "c", "runs": runs}))
+    summary = compare.resummarize([str(tmp_path / "r.json")], tmp_path / "out", [], functions=["booth"]).read_text()
+    assert "4 runs (1 problems asked only)" in summary
+    assert "### matyas" not in summary and "### booth" in summary
+    out = tmp_path / "cli"
+    assert compare.main(["--summarize", str(tmp_path / "r.json"), "--functions", "matyas", "--out", str(out)]) == 0
+    assert "### booth" not in (out / "summary.md").read_text()
+    assert compare.main(["--summarize", str(tmp_path / "r.json"), "--functions", "branin", "--out", str(out)]) == 2
+    assert "no runs of the problems asked" in capsys.readouterr().err
+    assert compare.main(["--summarize", str(tmp_path / "r.json"), "--functions", "no_such_problem",
+                         "--out", str(out)]) == 2
+    assert "no_such_problem" in capsys.readouterr().err
