@@ -747,7 +747,7 @@ def resummarize(files: Sequence[str], out: Path, report_at: Sequence[int], trial
     keep = None if functions is None else set(functions)
     runs: dict[tuple[str, str, int], dict[str, Any]] = {}
     methods: list[str] = []
-    functions = []
+    problems: list[str] = []
     commands: list[str] = []
     for f in files:
         data = json.loads(Path(f).read_text())
@@ -756,12 +756,12 @@ def resummarize(files: Sequence[str], out: Path, report_at: Sequence[int], trial
             if (seeds is None or r["seed"] in seeds) and (keep is None or r["function"] in keep):
                 runs.setdefault((r["method"], r["function"], r["seed"]), r)
         methods += [m for m in data.get("methods", []) if m not in methods]
-        functions += [fn for fn in data.get("functions", []) if fn not in functions and (keep is None or fn in keep)]
+        problems += [fn for fn in data.get("functions", []) if fn not in problems and (keep is None or fn in keep)]
     for r in runs.values():  # files without the lists
         if r["method"] not in methods:
             methods.append(r["method"])
-        if r["function"] not in functions:
-            functions.append(r["function"])
+        if r["function"] not in problems:
+            problems.append(r["function"])
     if not runs:
         raise ValueError("no runs" + (f" of seeds {min(seeds)}..{max(seeds)}" if seeds else "")
                          + (" of the problems asked" if keep is not None else ""))
@@ -771,9 +771,9 @@ def resummarize(files: Sequence[str], out: Path, report_at: Sequence[int], trial
     trials = max(len(r["best"]) for r in records)
     header = ("## hpcore strategy comparison (merged results)\n\n" + "".join(f"- `{c}`\n" for c in commands)
               + f"\n{len(records)} runs" + (f" (seeds {min(seeds)}..{max(seeds)} only)" if seeds else "")
-              + (f" ({len(functions)} problems asked only)" if keep is not None else "")
+              + (f" (only the {len(problems)} problem{'s' if len(problems) != 1 else ''} asked)" if keep is not None else "")
               + "; ranks are among all methods of these commands on each (problem, seed).\n")
-    text = header + "\n" + summarize(records, methods, functions, [k for k in report_at if k <= trials])
+    text = header + "\n" + summarize(records, methods, problems, [k for k in report_at if k <= trials])
     out.mkdir(parents=True, exist_ok=True)
     (out / "summary.md").write_text(text)
     return out / "summary.md"

@@ -319,7 +319,7 @@ def test_summarize_keeps_only_the_asked_problems(tmp_path, capsys):
     runs += [_rec("optuna", "booth", s, [1e-3] * 3) for s in range(2)]
     (tmp_path / "r.json").write_text(json.dumps({"command": "c", "runs": runs}))
     summary = compare.resummarize([str(tmp_path / "r.json")], tmp_path / "out", [], functions=["booth"]).read_text()
-    assert "4 runs (1 problems asked only)" in summary
+    assert "4 runs (only the 1 problem asked)" in summary
     assert "### matyas" not in summary and "### booth" in summary
     out = tmp_path / "cli"
     assert compare.main(["--summarize", str(tmp_path / "r.json"), "--functions", "matyas", "--out", str(out)]) == 0
