@@ -214,8 +214,7 @@ class BayesianOptimization(Strategy):
             # an exact objective is resolved close to its optimum; a noisy objective lifts the
             # fitted noise well above it. A floor of 1e-6 held converged Hartmann-6 runs at
             # log10 regret -4.3 and Branin at -5.3 (docs/bo_precision.md).
-            self._gp = GaussianProcess(kernel=self.kernel, deterministic=self.deterministic, seed=ctx.seed,
-                                       noise_floor=_NOISE_FLOOR)
+            self._gp, self._local_gp = self._new_gp(ctx.seed), None
             self._gp_dims = D
             stored = _stored_theta(ctx.trials, D)
             if stored is not None:  # a resumed study: start where the last process's model was
@@ -264,6 +263,10 @@ class BayesianOptimization(Strategy):
             return Suggestion(params, meta=meta)
         return self._space_filling(ctx, taken, reason="every good candidate was already tried")
 
+    def _new_gp(self, seed: int) -> GaussianProcess:
+        """An unfitted GP with this strategy's kernel and noise settings (the global and the local model)."""
+        return GaussianProcess(kernel=self.kernel, deterministic=self.deterministic, seed=seed, noise_floor=_NOISE_FLOOR)
+
     def _fit_local(self, ctx: SuggestContext, U: np.ndarray, losses: np.ndarray, centre: np.ndarray,
                    lengthscales: np.ndarray, length: float) -> tuple[GaussianProcess, float, int] | None:
         """The local model (see `local_model`): a GP fitted to the observations of U: (n, D) in
@@ -277,8 +280,7 @@ class BayesianOptimization(Strategy):
         if k < max(8, 2 * U.shape[1]) or k == len(U):
             return None
         if self._local_gp is None:
-            self._local_gp = GaussianProcess(kernel=self.kernel, deterministic=self.deterministic, seed=ctx.seed,
-                                             noise_floor=_NOISE_FLOOR)
+            self._local_gp = self._new_gp(ctx.seed)
         y_local = _warp(_tame(losses[inside]))
         gp = self._local_gp.fit(U[inside], y_local)
         return gp, float(gp.standardize(np.min(y_local))), k
