@@ -32,6 +32,8 @@ from typing import Any
 
 import numpy as np
 
+from hpcore.boolean_option import boolean_option
+
 __all__ = [
     "GRID_LIMIT",
     "INACTIVE",
@@ -231,7 +233,7 @@ class _Numeric(Parameter):
         super().__init__(condition)
         self.low = low
         self.high = high
-        self.log = bool(log)
+        self.log = log
         self.step = step
 
     def _check(self, name: str) -> None:
@@ -244,6 +246,7 @@ class _Numeric(Parameter):
                 f"parameter {name!r}: low must be < high, got low={self.low!r}, high={self.high!r}"
                 " (use Fixed for a single value)"
             )
+        self.log = boolean_option(f"parameter {name!r}: log", self.log)
         if self.log and self.low <= 0:
             raise ValueError(f"parameter {name!r}: log=True needs low > 0, got low={self.low!r}")
         if self.step is not None:

@@ -29,6 +29,8 @@ def tutorial_space() -> Space:
         ({"x": Int(5, 5)}, "parameter 'x': low must be < high"),
         ({"x": Float(0.0, 1.0, log=True)}, "parameter 'x': log=True needs low > 0"),
         ({"x": Int(-1, 10, log=True)}, "parameter 'x': log=True needs low > 0"),
+        ({"x": Float(1e-3, 1.0, log="False")}, "parameter 'x': log must be True or False, got 'False'"),
+        ({"x": Int(1, 10, log=1)}, "parameter 'x': log must be True or False, got 1"),
         ({"x": Float(0.0, math.inf)}, "parameter 'x': high must be a finite number"),
         ({"x": Float("a", 1.0)}, "parameter 'x': low must be a finite number"),
         ({"x": Float(0.0, 1.0, step=0)}, "parameter 'x': step must be a positive number"),

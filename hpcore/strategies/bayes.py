@@ -32,6 +32,7 @@ import numpy as np
 from scipy.optimize import fminbound
 from scipy.stats import qmc, yeojohnson
 
+from hpcore.boolean_option import boolean_option
 from hpcore.gp import acquisition as acqf
 from hpcore.gp.acquisition_kernels import log_expected_improvement_and_grad
 from hpcore.gp.acquisition_optimizer import discrete_local_search, local_perturbations, maximize_acquisition
@@ -123,7 +124,7 @@ class BayesianOptimization(Strategy):
         self.n_initial = n_initial
         self.acquisition = acquisition
         self.kernel = kernel
-        self.deterministic = bool(deterministic)
+        self.deterministic = boolean_option("deterministic", deterministic)
         self.beta = float(beta)
         self.initial_design = initial_design
         self.n_candidates = n_candidates
@@ -131,10 +132,10 @@ class BayesianOptimization(Strategy):
         self.local_optimizer = local_optimizer
         self.thompson_every = thompson_every
         self.thompson_until = thompson_until
-        self.trust_region = bool(trust_region)
-        self.discrete_search = bool(discrete_search)
-        self.learn_from_pruned = bool(learn_from_pruned)
-        self.local_model = bool(local_model)
+        self.trust_region = boolean_option("trust_region", trust_region)
+        self.discrete_search = boolean_option("discrete_search", discrete_search)
+        self.learn_from_pruned = boolean_option("learn_from_pruned", learn_from_pruned)
+        self.local_model = boolean_option("local_model", local_model)
         self._gp: GaussianProcess | None = None
         self._local_gp: GaussianProcess | None = None
         self._gp_dims = -1

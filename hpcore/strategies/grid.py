@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from hpcore.boolean_option import boolean_option
 from hpcore.space import Space
 from hpcore.strategies.base import Strategy, SuggestContext, TakenConfigurations
 from hpcore.trial import Suggestion, Trial
@@ -27,7 +28,7 @@ class GridSearch(Strategy):
         if grid_points is not None and (not isinstance(grid_points, int) or grid_points < 1):
             raise ValueError(f"grid_points must be a positive integer, got {grid_points!r}")
         self.grid_points = grid_points
-        self.shuffle = bool(shuffle)
+        self.shuffle = boolean_option("shuffle", shuffle)
         self._cache: tuple[Space, list[dict], list[tuple]] | None = None
         self._cache_seed = 0
         self._cursor = 0

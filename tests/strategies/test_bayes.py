@@ -208,6 +208,17 @@ def test_invalid_options():
             BayesianOptimization(**kw)
 
 
+@pytest.mark.parametrize("option", ["deterministic", "trust_region", "discrete_search", "learn_from_pruned",
+                                    "local_model"])
+def test_on_off_options_take_only_booleans(option):
+    # Before, bool(value): local_model="False" or trust_region=4 silently meant True.
+    for value in ("False", 4, None, 0.0):
+        with pytest.raises(ValueError, match=f"{option} must be True or False, got {value!r}"):
+            BayesianOptimization(**{option: value})
+    assert getattr(BayesianOptimization(**{option: np.False_}), option) is False
+    assert getattr(BayesianOptimization(**{option: True}), option) is True
+
+
 def test_yeojohnson_lambda_equals_scipys_maximum_likelihood():
     """Same maximiser as SciPy's to the optimiser's tolerance, and a likelihood no worse. (SciPy's
     bounded search changed between releases, so exact equality of λ is not a property.)"""

@@ -1,5 +1,7 @@
 """Grid search builds its grid once per space: `check`, `planned_trials` and `suggest` share it."""
 
+import pytest
+
 import hpcore
 from hpcore import Int, Space
 from hpcore.strategies.grid import GridSearch
@@ -33,3 +35,8 @@ def test_a_shuffled_grid_follows_the_seed():
     assert [p["a"] for p in g.points(space, seed=1)] == first
     assert sorted(first) == list(range(100))
     assert g.planned_trials(space, []) == 100
+
+
+def test_shuffle_takes_only_a_boolean():
+    with pytest.raises(ValueError, match="shuffle must be True or False, got 'yes'"):
+        GridSearch(shuffle="yes")
