@@ -138,6 +138,35 @@ def test_warp_keeps_order_and_makes_skewed_losses_symmetric():
         np.testing.assert_array_equal(_warp(y), y)
 
 
+def test_output_transform_chooses_what_the_gp_models(monkeypatch):
+    # The GP sees the losses as given ("none"), tamed ("tame") or tamed and warped (the default).
+    from hpcore.gp.model import GaussianProcess
+
+    seen: list = []
+    real_fit = GaussianProcess.fit
+
+    def fit(self, X, y, *args, **kwargs):
+        seen.append(np.array(y))
+        return real_fit(self, X, y, *args, **kwargs)
+
+    monkeypatch.setattr(GaussianProcess, "fit", fit)
+    space = Space({"x": Float(0.0, 1.0), "y": Float(0.0, 1.0)})
+    losses = {}
+    for transform in ("none", "tame", "yeo-johnson"):
+        seen.clear()
+        study = Study(space, strategy=BayesianOptimization(output_transform=transform, n_initial=6), seed=0)
+        for _ in range(7):  # six design points, then one model-based suggestion
+            t = study.ask()
+            study.tell(t, float(np.exp(12 * t.params["x"]) + t.params["y"]))  # right-skewed, one outlier-ish
+        assert len(seen) == 1
+        losses[transform] = np.array([t.value for t in study.trials[:6]])
+        expected = {"none": losses[transform], "tame": _tame(losses[transform]),
+                    "yeo-johnson": _warp(_tame(losses[transform]))}[transform]
+        np.testing.assert_allclose(seen[0], expected)
+    with pytest.raises(ValueError, match="output_transform must be one of"):
+        BayesianOptimization(output_transform="log")
+
+
 def test_space_growth_mid_study_is_handled():
     space = Space({"x": Float(0, 1)})
     study = Study(space, strategy="bayes", seed=0)
