@@ -15,8 +15,9 @@ inactive dimensions constant) and propose the best point not already tried or pe
 so close to such a point that the model would learn nothing there (`_duplicate_radius`).
 With `thompson_every` > 0 (off by default), while fewer than `thompson_until` results exist,
 every `thompson_every`-th trial instead takes the minimiser of a joint posterior draw
-(Thompson sampling). Model-led suggestions store the GP's θ in their meta,
-from which a study resumed in a new process warm-starts its first fit (`_stored_theta`).
+(Thompson sampling). Model-led suggestions store the GP's θ in their meta (and the local
+model's, when it made them), from which a study resumed in a new process warm-starts its first
+fits (`_stored_theta`).
 Before `n_initial` results exist the suggestions come from a scrambled Sobol design.
 """
 
@@ -252,6 +253,7 @@ class BayesianOptimization(Strategy):
                 local = self._fit_local(ctx, U, losses, centre, gp.lengthscales, length)
                 if local is not None:
                     gp, best, meta["local_points"] = local
+                    meta[_LOCAL_THETA_KEY] = [float(v) for v in gp.theta]
                     if pending:
                         gp = gp.condition_on(P)
         if thompson:
@@ -300,6 +302,9 @@ class BayesianOptimization(Strategy):
             return None
         if self._local_gp is None:
             self._local_gp = self._new_gp(ctx.seed)
+            stored = _stored_theta(ctx.trials, U.shape[1], _LOCAL_THETA_KEY)
+            if stored is not None:  # a resumed study: as the global model (`_stored_theta`)
+                self._local_gp.warm_start_from(stored)
         y_local = self._transform(losses[inside])
         gp = self._local_gp.fit(U[inside], y_local)
         return gp, float(gp.standardize(np.min(y_local))), k
@@ -444,13 +449,14 @@ LOCAL_REGION = 8.0
 # resumed in a new process starts its first fit from it (`GaussianProcess.warm_start_from`)
 # instead of a cold multi-start: 0.5-0.7 s at n = 1000 (README, "Time per suggestion").
 _THETA_KEY = "gp_theta"
+_LOCAL_THETA_KEY = "local_gp_theta"  # the local model's θ, in the trials it suggested
 
 
-def _stored_theta(trials: Sequence[Any], dims: int) -> np.ndarray | None:
+def _stored_theta(trials: Sequence[Any], dims: int, key: str = _THETA_KEY) -> np.ndarray | None:
     """θ: (dims + 2,) from the newest of `trials` (in id order, as `SuggestContext.trials`)
-    whose meta holds a finite one of that length, or None."""
+    whose meta holds a finite one of that length under `key`, or None."""
     for t in reversed(trials):
-        theta = t.meta.get(_THETA_KEY) if t.meta else None
+        theta = t.meta.get(key) if t.meta else None
         if isinstance(theta, list) and len(theta) == dims + 2:
             try:
                 arr = np.array(theta, dtype=float)

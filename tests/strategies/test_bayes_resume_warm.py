@@ -7,7 +7,7 @@ from hpcore.benchmarks.functions import get_function
 
 from hpcore import Study
 from hpcore.gp.model import GaussianProcess
-from hpcore.strategies.bayes import _THETA_KEY, _stored_theta
+from hpcore.strategies.bayes import _LOCAL_THETA_KEY, _THETA_KEY, _stored_theta
 
 
 def _run(db, n_trials, seed=4):
@@ -48,6 +48,30 @@ def test_resumed_study_warm_starts_from_the_stored_theta(tmp_path):
     assert cold.strategy._gp.last_fit_restarted
 
 
+def test_resumed_study_warm_starts_the_local_model_too(tmp_path):
+    # Before, the local model (see test_bayes_local_model.py) began cold after a resume.
+    db = tmp_path / "c.db"
+    fn = get_function("bohachevsky")
+    first = Study(fn.space(), strategy="bayes", storage=db, name="b", seed=0)
+    first.optimize(fn.params_call, n_trials=40, verbose=False)
+    local = [t for t in first.trials if "local_points" in t.meta]
+    assert local and all(len(t.meta[_LOCAL_THETA_KEY]) == 2 + 2 for t in local)
+    assert not any(_LOCAL_THETA_KEY in t.meta for t in first.trials if "local_points" not in t.meta)
+
+    resumed = Study(storage=db, name="b")
+    trial = resumed.ask()
+    assert "local_points" in trial.meta
+    gp = resumed.strategy._local_gp
+    assert not gp.last_fit_restarted
+    assert np.max(np.abs(gp.theta - np.array(local[-1].meta[_LOCAL_THETA_KEY]))) < 1.0
+
+    cold = Study(storage=db, name="b")
+    for t in cold.trials:
+        t.meta.pop(_LOCAL_THETA_KEY, None)
+    assert "local_points" in cold.ask().meta
+    assert cold.strategy._local_gp.last_fit_restarted
+
+
 def test_stored_theta_takes_the_newest_valid_one():
     class T:
         def __init__(self, id, meta):
@@ -58,6 +82,10 @@ def test_stored_theta_takes_the_newest_valid_one():
     assert list(_stored_theta(trials, 2)) == [1.0] * 4
     assert list(_stored_theta(trials, 3)) == [2.0] * 5
     assert _stored_theta(trials, 7) is None
+    assert _stored_theta(trials, 2, _LOCAL_THETA_KEY) is None
+    trials.append(T(6, {_LOCAL_THETA_KEY: [3.0] * 4}))
+    assert list(_stored_theta(trials, 2, _LOCAL_THETA_KEY)) == [3.0] * 4
+    assert list(_stored_theta(trials, 2)) == [1.0] * 4
 
 
 def test_warm_start_from_is_used_once_and_only_for_matching_dimensions():
