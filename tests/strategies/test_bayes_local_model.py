@@ -71,8 +71,9 @@ def test_local_model_is_a_setting_of_the_strategy():
 
 
 def _context_free_fit(strategy, U, losses, centre, lengthscales, length):
-    class Ctx:  # the only attribute _fit_local reads
+    class Ctx:  # the only attributes _fit_local reads
         seed = 0
+        trials: list = []  # no stored θ: a cold first fit
     return strategy._fit_local(Ctx(), U, losses, centre, lengthscales, length)
 
 
