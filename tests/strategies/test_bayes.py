@@ -151,18 +151,19 @@ def test_output_transform_chooses_what_the_gp_models(monkeypatch):
 
     monkeypatch.setattr(GaussianProcess, "fit", fit)
     space = Space({"x": Float(0.0, 1.0), "y": Float(0.0, 1.0)})
-    losses = {}
     for transform in ("none", "tame", "yeo-johnson"):
         seen.clear()
         study = Study(space, strategy=BayesianOptimization(output_transform=transform, n_initial=6), seed=0)
         for _ in range(7):  # six design points, then one model-based suggestion
             t = study.ask()
-            study.tell(t, float(np.exp(12 * t.params["x"]) + t.params["y"]))  # right-skewed, one outlier-ish
+            study.tell(t, float(10.0 ** (12 * t.params["x"] ** 2) + t.params["y"]))  # 2 to 2e9: one extreme loss
         assert len(seen) == 1
-        losses[transform] = np.array([t.value for t in study.trials[:6]])
-        expected = {"none": losses[transform], "tame": _tame(losses[transform]),
-                    "yeo-johnson": _warp(_tame(losses[transform]))}[transform]
-        np.testing.assert_allclose(seen[0], expected)
+        losses = np.array([t.value for t in study.trials[:6]])
+        expected = {"none": losses, "tame": _tame(losses), "yeo-johnson": _warp(_tame(losses))}
+        # The three differ on these losses, so a transform mixed up with another fails here.
+        assert not np.allclose(expected["none"], expected["tame"])
+        assert not np.allclose(expected["tame"], expected["yeo-johnson"])
+        np.testing.assert_allclose(seen[0], expected[transform])
     with pytest.raises(ValueError, match="output_transform must be one of"):
         BayesianOptimization(output_transform="log")
 
