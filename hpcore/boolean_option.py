@@ -1,4 +1,4 @@
-"""The one check for options that are on or off (`log=`, `shuffle=`, `trust_region=` ...).
+"""The check for options that are on or off (`log=`, `shuffle=`, `trust_region=` ...).
 
 `bool(x)` would take any value: `local_model="False"` or `log="no"` would silently mean True, and
 a typo in a benchmark's strategy string (`bayes+trust_region=0.5`) would pass unnoticed. Only

@@ -43,6 +43,8 @@ from scipy.linalg import cho_solve, solve_triangular
 from scipy.linalg.lapack import dpotrf, dpotri
 from scipy.optimize import minimize
 
+from hpcore.boolean_option import boolean_option
+
 from . import kernels as _k
 
 try:  # optional: only used to keep BLAS single-threaded on small matrices
@@ -225,7 +227,7 @@ class GaussianProcess:
     ) -> None:
         _k.kernel_code(kernel)  # validate early
         self.kernel = kernel
-        self.deterministic = bool(deterministic)
+        self.deterministic = boolean_option("deterministic", deterministic)
         if noise_floor is None:
             noise_floor = 1e-6 if deterministic else 1e-4
         if not (noise_floor > 0.0 and math.isfinite(noise_floor)):
@@ -234,7 +236,7 @@ class GaussianProcess:
         self.seed = seed
         self.n_restarts = int(n_restarts)
         self.restart_every = int(restart_every)
-        self.warm_start = bool(warm_start)
+        self.warm_start = boolean_option("warm_start", warm_start)
         if not (refit_growth >= 0.0 and math.isfinite(refit_growth)):
             raise ValueError("refit_growth must be finite and >= 0")
         self.refit_min_n = int(refit_min_n)

@@ -362,3 +362,9 @@ def test_small_batches_take_fused_path_with_the_same_numbers(kernel, monkeypatch
         monkeypatch.undo()
         for a, b in zip(fused, blas):
             np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-13)
+
+
+def test_on_off_options_take_only_booleans():
+    for option in ("deterministic", "warm_start"):
+        with pytest.raises(ValueError, match=f"{option} must be True or False, got 'no'"):
+            GaussianProcess(**{option: "no"})
