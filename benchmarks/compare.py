@@ -64,6 +64,11 @@ unknown (real problems), regret is replaced by Bayesmark's normalised regret (be
 With suite problems, the overall table gives the mean rank over all problems and over each half
 of the suite's split, and a second table the mean rank per character. With `--report-at`, a
 table gives the mean rank after each of those budgets (ranks of the best value found so far).
+After each budget (those of `--report-at` and the whole budget), two more tables: the mean over
+problems of the per-problem mean log10 (normalised) regret (over the problems every method has
+a score on), and head to head, for each hpcore strategy but random search against every other
+method, the (problem, seed) pairs won : lost on the best value found so far (ties within 1e-9
+relative left out) with a one-sided sign test's p-value, over all problems and over each half.
 With peers (`--with`), a list names, for each hpcore strategy and budget, the problems where the
 best peer's mean log10 (normalised) regret is lower by more than 0.5.
 
@@ -90,7 +95,7 @@ import shlex
 import sys
 import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -466,6 +471,8 @@ def summarize(records: Sequence[dict[str, Any]], methods: Sequence[str], functio
     budgets = sorted({k for k in report_at} | {max(len(r["best"]) for r in records)}) if records else []
     if report_at:
         lines.extend(_ranks_at(records, methods, every, suite, budgets))
+    lines.extend(_mean_log_scores(records, methods, scales, every, suite, budgets))
+    lines.extend(_head_to_head(records, methods, every, suite, budgets))
     lines.extend(_gaps(records, methods, scales, every, budgets))
     return "\n".join(lines) + "\n"
 
@@ -474,8 +481,7 @@ def _ranks_at(records: Sequence[dict[str, Any]], methods: Sequence[str], every: 
               suite: dict[str, Problem], budgets: Sequence[int]) -> list[str]:
     """Mean rank over problems after each budget in `budgets`, over all problems and, for suite
     problems, over each half: ranks of the best values after k evaluations of every run."""
-    halves = {h: [n for n in every if n in suite and suite[n].half == h] for h in ("tune", "report")}
-    groups = [("all", list(every))] + [(f"{h} half", names) for h, names in halves.items() if names]
+    groups = _groups(every, suite)
     tables = {k: rank_table(records, k) for k in budgets}
     per_method = {k: {m: {f: r for (f, mm), r in tables[k].items() if mm == m} for m in methods} for k in budgets}
     head = " | ".join(f"{g} ({len(names)}) @{k}" for k in budgets for g, names in groups)
@@ -489,6 +495,112 @@ def _ranks_at(records: Sequence[dict[str, Any]], methods: Sequence[str], every: 
     for m in order:
         cells = [_fmt(_mean_rank(per_method[k][m], names)) for k in budgets for _, names in groups]
         lines.append(f"| {_label(m)} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def _groups(every: Sequence[str], suite: dict[str, Problem]) -> list[tuple[str, list[str]]]:
+    """("all", every problem), then each half of the suite that has problems here."""
+    halves = {h: [n for n in every if n in suite and suite[n].half == h] for h in ("tune", "report")}
+    return [("all", list(every))] + [(f"{h} half", names) for h, names in halves.items() if names]
+
+
+def _mean_log_scores(records: Sequence[dict[str, Any]], methods: Sequence[str], scales: dict[str, scoring.Scale],
+                     every: Sequence[str], suite: dict[str, Problem], budgets: Sequence[int]) -> list[str]:
+    """Mean over problems of each problem's mean log10 (normalised) regret after k evaluations
+    (the "log10 regret @k" columns above), over the problems on which every listed method has a
+    finite score, so that all rows average the same problems."""
+    ran = [m for m in methods if any(r["method"] == m and not r["error"] for r in records)]
+    if not ran or not budgets:
+        return []
+    runs: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for r in records:
+        if not r["error"]:
+            runs.setdefault((r["function"], r["method"]), []).append(r)
+    score = {(k, m, n): _mean_log_score_at(runs.get((n, m), []), scales[n], k)
+             for k in budgets for m in ran for n in every if n in scales}
+    groups = _groups(every, suite)
+    common = {(k, g): [n for n in names if all(math.isfinite(score.get((k, m, n), math.nan)) for m in ran)]
+              for k in budgets for g, names in groups}
+    head = " | ".join(f"{g} ({len(common[(k, g)])}) @{k}" for k in budgets for g, _ in groups)
+    lines = ["", "### mean log10 regret over problems after each budget\n",
+             "Each problem's mean log10 (normalised) regret after k evaluations, averaged over the problems "
+             "on which every method has one (their number in brackets).\n",
+             f"| method | {head} |", "|---|" + "---:|" * (len(budgets) * len(groups))]
+    means = {(k, g, m): float(np.mean([score[(k, m, n)] for n in common[(k, g)]])) if common[(k, g)] else math.nan
+             for k in budgets for g, _ in groups for m in ran}
+    last = budgets[-1]
+    for m in sorted(ran, key=lambda m: (math.isnan(v := means[(last, "all", m)]), v)):
+        cells = [_fmt(means[(k, g, m)]) for k in budgets for g, _ in groups]
+        lines.append(f"| {_label(m)} | " + " | ".join(cells) + " |")
+    return lines
+
+
+#: Two best values closer than this, relative to the larger in magnitude, are a tie in the
+#: head-to-head counts (not a win for either).
+TIE_RELATIVE = 1e-9
+_TIE_TEXT = f"{TIE_RELATIVE:.0e}".replace("e-0", "e-")  # "1e-9"
+
+
+def head_to_head(records: Sequence[Mapping[str, Any]], a: str, b: str, k: int,
+                 functions: Sequence[str] | None = None) -> tuple[int, int, int]:
+    """(wins, losses, ties) of method `a` against method `b`: over every (problem, seed) that both
+    ran without error, whether a's best value after k evaluations is lower than b's, higher, or
+    equal within TIE_RELATIVE. `functions` restricts the problems (by name)."""
+    best: dict[tuple[str, str, int], float] = {}
+    for r in records:
+        if not r["error"] and r["method"] in (a, b) and (functions is None or r["function"] in functions):
+            best[(r["method"], r["function"], r["seed"])] = scoring.best_at(r, min(k, len(r["best"])))
+    wins = losses = ties = 0
+    for (m, function, seed), va in best.items():
+        if m != a or (vb := best.get((b, function, seed))) is None:
+            continue
+        va = math.inf if math.isnan(va) else va
+        vb = math.inf if math.isnan(vb) else vb
+        if va == vb or (math.isfinite(va) and math.isfinite(vb)
+                        and abs(va - vb) <= TIE_RELATIVE * max(abs(va), abs(vb))):
+            ties += 1
+        elif va < vb:
+            wins += 1
+        else:
+            losses += 1
+    return wins, losses, ties
+
+
+def sign_test(wins: int, losses: int) -> float:
+    """One-sided sign test: the probability of at least `wins` wins in wins + losses fair coin
+    tosses (ties left out); small when the first method is better more often than chance allows."""
+    n = wins + losses
+    if n == 0:
+        return 1.0
+    from scipy.stats import binom
+    return float(binom.sf(wins - 1, n, 0.5))
+
+
+def _head_to_head(records: Sequence[dict[str, Any]], methods: Sequence[str], every: Sequence[str],
+                  suite: dict[str, Problem], budgets: Sequence[int]) -> list[str]:
+    """For each hpcore method (random search excepted) against every other method: wins : losses
+    over (problem, seed) pairs after each budget, with the one-sided sign test's p-value."""
+    ran = [m for m in methods if any(r["method"] == m and not r["error"] for r in records)]
+    ours = [m for m in ran if m.startswith("hpcore:") and m != scoring.RANDOM_METHOD]
+    if not ours or len(ran) < 2 or not budgets:
+        return []
+    groups = _groups(every, suite)
+    head = " | ".join(f"{g} ({len(names)}) @{k}" for k in budgets for g, names in groups)
+    lines = ["", "### head to head after each budget\n",
+             "Pairs (problem, seed) on which the first method's best value after k evaluations is lower : "
+             f"higher than the second's (ties within {_TIE_TEXT} relative left out), and the one-sided "
+             "sign test's p-value that the first wins this often by chance.\n",
+             f"| methods | {head} |", "|---|" + "---:|" * (len(budgets) * len(groups))]
+    for m in ours:
+        for other in ran:
+            if other == m:
+                continue
+            cells = []
+            for k in budgets:
+                for _, names in groups:
+                    w, lo, _ties = head_to_head(records, m, other, k, names)
+                    cells.append(f"{w} : {lo} (p {_fmt(sign_test(w, lo), 2)})")
+            lines.append(f"| {_label(m)} vs {_label(other)} | " + " | ".join(cells) + " |")
     return lines
 
 

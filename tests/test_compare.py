@@ -329,3 +329,56 @@ def test_summarize_keeps_only_the_asked_problems(tmp_path, capsys):
     assert compare.main(["--summarize", str(tmp_path / "r.json"), "--functions", "no_such_problem",
                          "--out", str(out)]) == 2
     assert "no_such_problem" in capsys.readouterr().err
+
+
+def test_head_to_head_counts_wins_losses_and_ties_per_problem_and_seed():
+    records = [_rec("a", "f", 0, [2.0, 1.0]), _rec("b", "f", 0, [3.0, 1.0 + 1e-12]),  # @1 a wins, @2 a tie
+               _rec("a", "f", 1, [5.0, 5.0]), _rec("b", "f", 1, [4.0, 4.0]),  # b wins both
+               _rec("a", "g", 0, [1.0, 0.5]), _rec("b", "g", 0, [2.0, 0.25]),  # a @1, b @2
+               _rec("a", "g", 1, [1.0, 1.0])]  # b did not run: not a pair
+    records.append({**_rec("b", "h", 0, [0.0, 0.0]), "error": "boom"})
+    records.append(_rec("a", "h", 0, [9.0, 9.0]))  # b failed there: not a pair either
+    assert compare.head_to_head(records, "a", "b", 1) == (2, 1, 0)
+    assert compare.head_to_head(records, "a", "b", 2) == (0, 2, 1)
+    assert compare.head_to_head(records, "b", "a", 2) == (2, 0, 1)
+    assert compare.head_to_head(records, "a", "b", 1, ["g"]) == (1, 0, 0)
+    assert compare.head_to_head(records, "a", "b", 5) == (0, 2, 1)  # past a run's end: its last value
+    nan_run = _rec("a", "k", 0, [float("nan")])
+    assert compare.head_to_head([nan_run, _rec("b", "k", 0, [3.0])], "a", "b", 1) == (0, 1, 0)
+
+
+def test_sign_test_matches_the_binomial_tail():
+    from scipy.stats import binomtest
+    for wins, losses in [(78, 29), (54, 46), (21, 3), (3, 21), (5, 5)]:
+        expected = binomtest(wins, wins + losses, 0.5, alternative="greater").pvalue
+        assert compare.sign_test(wins, losses) == pytest.approx(expected, rel=1e-9)
+    assert compare.sign_test(0, 0) == 1.0
+
+
+def test_summary_gives_mean_log_regret_and_head_to_head_after_each_budget():
+    records = []
+    for seed in range(3):
+        records += [_rec("hpcore:bayes", "branin", seed, [1e-1, 1e-3], 0.397887),
+                    _rec("optuna", "branin", seed, [1e-2, 1e-2], 0.397887),
+                    _rec("hpcore:random", "branin", seed, [1.0, 1.0], 0.397887),
+                    _rec("hpcore:bayes", "booth", seed, [1e-1, 1e-1]), _rec("optuna", "booth", seed, [1e-3, 1e-3]),
+                    _rec("hpcore:random", "booth", seed, [10.0, 10.0])]
+    for r in records:
+        r["best"] = [b + r["optimum"] for b in r["best"]]
+    methods = ["hpcore:bayes", "optuna", "hpcore:random"]
+    text = compare.summarize(records, methods, ["branin", "booth"], report_at=[1])
+    means = text[text.index("### mean log10 regret over problems"):]
+    row = next(line for line in means.splitlines() if line.startswith("| hpcore bayes |"))
+    # columns: all @1, report half (booth) @1, all @2, report half @2
+    # @1: mean of -1 (branin) and -1 (booth); @2: mean of -3 and -1
+    assert [c.strip() for c in row.split("|")[2:-1]] == ["-1", "-1", "-2", "-1"]
+    row = next(line for line in means.splitlines() if line.startswith("| optuna TPE |"))
+    assert [c.strip() for c in row.split("|")[2:-1]] == ["-2.5", "-3", "-2.5", "-3"]
+    pairs = text[text.index("### head to head"):]
+    row = next(line for line in pairs.splitlines() if line.startswith("| hpcore bayes vs optuna TPE |"))
+    # @1 optuna better on all 6 pairs; @2 bayes wins branin's 3 and loses booth's 3
+    assert [c.strip() for c in row.split("|")[2:-1]] == ["0 : 6 (p 1)", "0 : 3 (p 1)", "3 : 3 (p 0.66)",
+                                                       "0 : 3 (p 1)"]
+    row = next(line for line in pairs.splitlines() if line.startswith("| hpcore bayes vs hpcore random |"))
+    assert row.split("|")[-3].strip() == "6 : 0 (p 0.016)"  # all problems @2
+    assert not any(line.startswith("| hpcore random vs") for line in pairs.splitlines())
