@@ -545,11 +545,13 @@ def head_to_head(records: Sequence[Mapping[str, Any]], a: str, b: str, k: int,
                  functions: Sequence[str] | None = None) -> tuple[int, int, int]:
     """(wins, losses, ties) of method `a` against method `b`: over every (problem, seed) that both
     ran without error, whether a's best value after k evaluations is lower than b's, higher, or
-    equal within TIE_RELATIVE. `functions` restricts the problems (by name)."""
+    equal within TIE_RELATIVE. As the ranks, it compares regrets floored at REGRET_FLOOR where the
+    optimum is known (two exact hits tie), best values where not (`scoring.ranked_value`); a run
+    with no value yet loses to one with a value. `functions` restricts the problems (by name)."""
     best: dict[tuple[str, str, int], float] = {}
     for r in records:
         if not r["error"] and r["method"] in (a, b) and (functions is None or r["function"] in functions):
-            best[(r["method"], r["function"], r["seed"])] = scoring.best_at(r, min(k, len(r["best"])))
+            best[(r["method"], r["function"], r["seed"])] = scoring.ranked_value(r, k)
     wins = losses = ties = 0
     for (m, function, seed), va in best.items():
         if m != a or (vb := best.get((b, function, seed))) is None:

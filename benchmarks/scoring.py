@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["NORMALISED_FLOOR", "RANDOM_METHOD", "REGRET_FLOOR", "Scale", "problem_scales", "rank_table"]
+__all__ = ["NORMALISED_FLOOR", "RANDOM_METHOD", "REGRET_FLOOR", "Scale", "problem_scales", "rank_table", "ranked_value"]
 
 #: Regret below this counts as this (log10 regret of an exact hit stays finite).
 REGRET_FLOOR = 1e-12
@@ -151,7 +151,7 @@ def rank_table(records: Sequence[Mapping[str, Any]], k: int | None = None) -> di
             by_case[(r["function"], r["seed"])].append(r)
     ranks: dict[tuple[str, str], list[float]] = defaultdict(list)
     for (function, _), recs in by_case.items():
-        finals = np.array([_final_for_rank(r, k) for r in recs])
+        finals = np.array([ranked_value(r, k) for r in recs])
         finals = np.where(np.isnan(finals), np.inf, finals)
         for r, v in zip(recs, finals):
             # Average rank among ties: 1 + (# strictly better) + (# equal others) / 2.
@@ -160,7 +160,10 @@ def rank_table(records: Sequence[Mapping[str, Any]], k: int | None = None) -> di
     return {k: float(np.mean(v)) for k, v in ranks.items()}
 
 
-def _final_for_rank(rec: Mapping[str, Any], k: int | None = None) -> float:
+def ranked_value(rec: Mapping[str, Any], k: int | None = None) -> float:
+    """What ranks and head-to-head counts compare: the regret after k evaluations (the final one
+    when k is None, the last when the run is shorter), floored at REGRET_FLOOR, where the optimum
+    is known; the best value itself where not; NaN before any."""
     best = best_at(rec, len(rec["best"]) if k is None else min(k, len(rec["best"])))
     if rec["optimum"] is None or math.isnan(best):
         return best

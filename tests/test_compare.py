@@ -345,6 +345,10 @@ def test_head_to_head_counts_wins_losses_and_ties_per_problem_and_seed():
     assert compare.head_to_head(records, "a", "b", 5) == (0, 2, 1)  # past a run's end: its last value
     nan_run = _rec("a", "k", 0, [float("nan")])
     assert compare.head_to_head([nan_run, _rec("b", "k", 0, [3.0])], "a", "b", 1) == (0, 1, 0)
+    # two exact hits of a known optimum tie, as in the ranks (regret floored at REGRET_FLOOR)
+    hits = [_rec("a", "m", 0, [1.0, 1e-14], optimum=0.0), _rec("b", "m", 0, [1.0, 1e-13], optimum=0.0)]
+    assert compare.head_to_head(hits, "a", "b", 2) == (0, 0, 1)
+    assert compare.rank_table(hits) == {("m", "a"): 1.5, ("m", "b"): 1.5}
 
 
 def test_sign_test_matches_the_binomial_tail():
