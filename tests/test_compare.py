@@ -92,7 +92,9 @@ def test_main_writes_table_results_and_plots(tmp_path, capsys):
     for header in ("mean regret", "median regret", "mean log10 regret", "mean rank", "ms / suggestion"):
         assert header in summary
     assert "### branin" in summary and "### hartmann6" in summary and "### overall" in summary
-    assert summary.count("| hpcore random |") == 3 and summary.count("| hpcore grid |") == 3
+    # a row in each function's table, the overall table and the mean log10 regret table
+    assert summary.count("| hpcore random |") == 4 and summary.count("| hpcore grid |") == 4
+    assert "| hpcore grid vs hpcore random |" in summary  # head to head
     data = json.loads((out / "results.json").read_text())
     assert len(data["runs"]) == 2 * 2 * 2 and data["trials"] == 6
     for name in ("regret_trials.png", "regret_time.png"):
