@@ -498,6 +498,21 @@ def _ranks_at(records: Sequence[dict[str, Any]], methods: Sequence[str], every: 
     return lines
 
 
+def _ran(records: Sequence[dict[str, Any]], methods: Sequence[str]) -> list[str]:
+    """The methods, in their order, that have at least one run without error."""
+    ok = {r["method"] for r in records if not r["error"]}
+    return [m for m in methods if m in ok]
+
+
+def _runs_by_case(records: Sequence[dict[str, Any]]) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """(function, method) -> its runs without error."""
+    runs: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for r in records:
+        if not r["error"]:
+            runs.setdefault((r["function"], r["method"]), []).append(r)
+    return runs
+
+
 def _groups(every: Sequence[str], suite: dict[str, Problem]) -> list[tuple[str, list[str]]]:
     """("all", every problem), then each half of the suite that has problems here."""
     halves = {h: [n for n in every if n in suite and suite[n].half == h] for h in ("tune", "report")}
@@ -509,13 +524,10 @@ def _mean_log_scores(records: Sequence[dict[str, Any]], methods: Sequence[str], 
     """Mean over problems of each problem's mean log10 (normalised) regret after k evaluations
     (the "log10 regret @k" columns above), over the problems on which every listed method has a
     finite score, so that all rows average the same problems."""
-    ran = [m for m in methods if any(r["method"] == m and not r["error"] for r in records)]
+    ran = _ran(records, methods)
     if not ran or not budgets:
         return []
-    runs: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for r in records:
-        if not r["error"]:
-            runs.setdefault((r["function"], r["method"]), []).append(r)
+    runs = _runs_by_case(records)
     score = {(k, m, n): _mean_log_score_at(runs.get((n, m), []), scales[n], k)
              for k in budgets for m in ran for n in every if n in scales}
     groups = _groups(every, suite)
@@ -582,7 +594,7 @@ def _head_to_head(records: Sequence[dict[str, Any]], methods: Sequence[str], eve
                   suite: dict[str, Problem], budgets: Sequence[int]) -> list[str]:
     """For each hpcore method (random search excepted) against every other method: wins : losses
     over (problem, seed) pairs after each budget, with the one-sided sign test's p-value."""
-    ran = [m for m in methods if any(r["method"] == m and not r["error"] for r in records)]
+    ran = _ran(records, methods)
     ours = [m for m in ran if m.startswith("hpcore:") and m != scoring.RANDOM_METHOD]
     if not ours or len(ran) < 2 or not budgets:
         return []
@@ -620,10 +632,7 @@ def _gaps(records: Sequence[dict[str, Any]], methods: Sequence[str], scales: dic
     if not ours or not peers:
         return []
     lines = ["", f"### where a peer is ahead by more than {GAP_LISTED} in mean log10 regret\n"]
-    runs: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for r in records:
-        if not r["error"]:
-            runs.setdefault((r["function"], r["method"]), []).append(r)
+    runs = _runs_by_case(records)
     for m in ours:
         for k in budgets:
             listed = []
